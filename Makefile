@@ -1,0 +1,130 @@
+# podvolfs: a plain GNU Makefile.
+#
+#   make                 the daemon and the mount helper, in $(BUILD)
+#   make check           installs missing Debian packages, builds, runs every test
+#   make check-asan      the same suite on the ASan+UBSan build (build-asan/)
+#   make demo            mounts examples/ at ./mnt and shows the tree
+#   make install         daemon, mount helper and man pages under $(DESTDIR)$(PREFIX)
+
+# Installation prefix for the daemon and man pages.
+PREFIX ?= /usr/local
+# Staging root prepended to every installed path.
+DESTDIR ?=
+# Where the daemon goes.
+SBINDIR ?= $(PREFIX)/sbin
+# Where mount(8) looks for fuse.TYPE helpers.
+HELPERDIR ?= /sbin
+# Man pages.
+MANDIR ?= $(PREFIX)/share/man
+# Sanitizers, e.g. SANITIZE=address,undefined (builds into build-asan/).
+SANITIZE ?=
+# Output directory.
+ifeq ($(SANITIZE),)
+BUILD ?= build
+else
+BUILD ?= build-asan
+endif
+# V=1 prints whole compiler command lines.
+V ?=
+
+VERSION := 0.1.0
+PKG_CONFIG ?= pkg-config
+PKGS := fuse3 libgit2 libnfs yaml-0.1
+
+ifeq ($(filter clean install-deps,$(MAKECMDGOALS)),)
+DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+DEPS_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+ifeq ($(shell $(PKG_CONFIG) --exists $(PKGS) && echo ok),)
+$(error missing libraries: run 'make install-deps' (libfuse3-dev libgit2-dev libnfs-dev libyaml-dev pkg-config))
+endif
+endif
+
+STD := -std=gnu11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
+WARN := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
+	-Wwrite-strings -Wvla -Wshadow -Wformat=2 -fno-common
+OPT ?= -O2
+DEBUG ?= -g
+ifneq ($(SANITIZE),)
+OPT := -O1
+SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
+FINAL_CFLAGS = $(STD) $(WARN) $(OPT) $(DEBUG) $(SAN_FLAGS) $(CFLAGS) $(DEPS_CFLAGS) \
+	-Iinclude -DPODVOLFS_VERSION='"$(VERSION)"'
+FINAL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
+FINAL_LIBS = $(DEPS_LIBS) -lpthread $(LIBS)
+
+ifeq ($(V),)
+Q_CC = @printf '  CC      %s\n' $@;
+Q_LD = @printf '  LD      %s\n' $@;
+Q_AR = @printf '  AR      %s\n' $@;
+endif
+
+LIB_SRCS := $(sort $(wildcard src/*/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNITS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
+HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
+HELPERS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
+
+.PHONY: all lib unit helpers check test check-asan demo install uninstall install-deps clean
+
+all: $(BUILD)/podvolfs
+
+lib: $(BUILD)/libpodvolfs.a
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q_CC)$(CC) $(FINAL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libpodvolfs.a: $(LIB_OBJS)
+	$(Q_AR)$(AR) rcs $@ $^
+
+$(BUILD)/podvolfs: $(BUILD)/src/main.o $(BUILD)/libpodvolfs.a
+	$(Q_LD)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(FINAL_LIBS)
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libpodvolfs.a
+	@mkdir -p $(dir $@)
+	$(Q_CC)$(CC) $(FINAL_CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka) -MMD -MP $< \
+		-o $@ $(FINAL_LDFLAGS) $(BUILD)/libpodvolfs.a $(FINAL_LIBS) \
+		$(shell $(PKG_CONFIG) --libs cmocka)
+
+$(BUILD)/tests/helpers/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(Q_CC)$(CC) $(FINAL_CFLAGS) -MMD -MP $< -o $@ $(FINAL_LDFLAGS) -lpthread
+
+unit: $(UNITS)
+
+helpers: $(HELPERS)
+
+# Installs every Debian package the build and the tests need (needs root).
+install-deps:
+	@tests/lib/install-deps
+
+check test: install-deps
+	@$(MAKE) --no-print-directory all unit helpers
+	@BUILD=$(BUILD) tests/run
+
+check-asan:
+	@$(MAKE) --no-print-directory check SANITIZE=address,undefined
+
+demo: install-deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) examples/demo
+
+install: all
+	install -D -m 0755 $(BUILD)/podvolfs $(DESTDIR)$(SBINDIR)/podvolfs
+	@# mount(8) runs helpers with its own PATH: name the daemon by its path.
+	sed 's|^PODVOLFS=.*|PODVOLFS=$${PODVOLFS:-$(SBINDIR)/podvolfs}|' \
+		mount-helpers/mount.fuse.podvolfs >$(BUILD)/mount.fuse.podvolfs
+	install -D -m 0755 $(BUILD)/mount.fuse.podvolfs $(DESTDIR)$(HELPERDIR)/mount.fuse.podvolfs
+	install -D -m 0644 docs/podvolfs.8 $(DESTDIR)$(MANDIR)/man8/podvolfs.8
+	install -D -m 0644 docs/mount.fuse.podvolfs.8 $(DESTDIR)$(MANDIR)/man8/mount.fuse.podvolfs.8
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/podvolfs $(DESTDIR)$(HELPERDIR)/mount.fuse.podvolfs \
+		$(DESTDIR)$(MANDIR)/man8/podvolfs.8 $(DESTDIR)$(MANDIR)/man8/mount.fuse.podvolfs.8
+
+clean:
+	rm -rf build build-asan
+
+-include $(LIB_OBJS:.o=.d) $(BUILD)/src/main.d $(UNITS:=.d) $(HELPERS:=.d)

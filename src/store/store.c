@@ -1,0 +1,51 @@
+/*
+ * store.c - what every store shares: reference counts and the byte limit.
+ *
+ * The limit is charged before the bytes are written, so a store never goes
+ * past it even for a moment; a failed write gives its charge back.
+ */
+#include <errno.h>
+
+#include "podvolfs/store.h"
+
+void store_ref(struct store *s)
+{
+	__atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);
+}
+
+void store_unref(struct store *s)
+{
+	if (s && __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		s->ops->destroy(s);
+}
+
+int store_charge(struct store *s, uint64_t bytes)
+{
+	uint64_t used = __atomic_load_n(&s->used, __ATOMIC_RELAXED);
+
+	do {
+		if (s->limit && (used + bytes > s->limit || used + bytes < used))
+			return -ENOSPC;
+	} while (!__atomic_compare_exchange_n(&s->used, &used, used + bytes,
+					      true, __ATOMIC_ACQ_REL,
+					      __ATOMIC_RELAXED));
+	return 0;
+}
+
+void store_uncharge(struct store *s, uint64_t bytes)
+{
+	__atomic_sub_fetch(&s->used, bytes, __ATOMIC_ACQ_REL);
+}
+
+void store_statfs_limit(const struct store *s, struct statvfs *st)
+{
+	uint64_t used = __atomic_load_n(&s->used, __ATOMIC_RELAXED);
+	uint64_t blocks = s->limit / 4096;
+	uint64_t used_blocks = (used + 4095) / 4096;
+
+	st->f_bsize = 4096;
+	st->f_frsize = 4096;
+	st->f_blocks = blocks;
+	st->f_bfree = used_blocks < blocks ? blocks - used_blocks : 0;
+	st->f_bavail = st->f_bfree;
+}
