@@ -1,0 +1,429 @@
+/*
+ * load.c - manifest files and directories to struct spec_objects.
+ *
+ * A file is read document by document with libyaml's document API; each
+ * document is checked against alias bombs and runaway nesting, then
+ * dispatched on its kind. Everything lands in a private spec_objects first
+ * and is moved into the caller's only when the whole file is good, so a
+ * file is taken whole or not at all.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "spec_i.h"
+
+struct kind_def {
+	const char *kind;
+	const char *api_version;
+};
+
+static const struct kind_def kinds[] = {
+	{ "Pod", "v1" },
+	{ "Deployment", "apps/v1" },
+	{ "ReplicaSet", "apps/v1" },
+};
+
+static const char *const top_fields[] = { "apiVersion", "kind", "metadata",
+					  "spec", "status", NULL };
+
+void spec_objects_init(struct spec_objects *objs)
+{
+	memset(objs, 0, sizeof(*objs));
+}
+
+void spec_objects_free(struct spec_objects *objs)
+{
+	for (size_t i = 0; i < objs->n_pods; i++)
+		spec_pod_free(&objs->pods[i]);
+	free(objs->pods);
+	for (size_t i = 0; i < objs->n_notices; i++)
+		free(objs->notices[i]);
+	free(objs->notices);
+	spec_objects_init(objs);
+}
+
+static int notice_add(struct spec_objects *o, char *line)
+{
+	char **n;
+
+	if (!line)
+		return -ENOMEM;
+	n = reallocarray(o->notices, o->n_notices + 1, sizeof(*n));
+	if (!n) {
+		free(line);
+		return -ENOMEM;
+	}
+	o->notices = n;
+	o->notices[o->n_notices++] = line;
+	return 0;
+}
+
+static int skip_notice(struct spec_ctx *c, yaml_node_t *root, const char *kind,
+		       struct spec_objects *out)
+{
+	struct spec_pos pos;
+	char q[256], *line;
+
+	spec_pos_of(c, &root->start_mark, &pos);
+	spec_quote(kind, q, sizeof(q));
+	if (asprintf(&line, "%s:%u:%u: skipping kind %s", pos.file, pos.line,
+		     pos.col, q) < 0)
+		return -ENOMEM;
+	return notice_add(out, line);
+}
+
+static const struct kind_def *kind_find(const char *kind)
+{
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kinds[i].kind, kind) == 0)
+			return &kinds[i];
+	return NULL;
+}
+
+static void api_version_check(struct spec_ctx *c, const struct kind_def *d,
+			      const char *api, const struct spec_field *f)
+{
+	const char *supported[] = { d->api_version, NULL };
+
+	spec_path_set(&c->path, "apiVersion");
+	if (!*api)
+		spec_err_required(c, &f->mark, NULL);
+	else if (strcmp(api, d->api_version) != 0)
+		spec_err_unsupported(c, &f->mark, api, supported);
+	spec_path_reset(&c->path, 0);
+}
+
+/* kind and apiVersion, then the kind's loader. */
+static int document_dispatch(struct spec_ctx *c, yaml_node_t *root,
+			     struct spec_objects *out)
+{
+	const struct kind_def *d;
+	struct spec_field fk, fa;
+	char *kind, *api;
+	int rc = 0;
+
+	spec_path_reset(&c->path, 0);
+	kind = spec_get_str(c, root, "kind", &fk);
+	api = spec_get_str(c, root, "apiVersion", &fa);
+	if (!kind || !api) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	if (!*kind) {
+		if (!fk.val) {
+			spec_path_set(&c->path, "kind");
+			spec_err_required(c, &fk.mark, NULL);
+			spec_path_reset(&c->path, 0);
+		}
+		goto out_free;
+	}
+	d = kind_find(kind);
+	if (!d) {
+		rc = skip_notice(c, root, kind, out);
+		goto out_free;
+	}
+	api_version_check(c, d, api, &fa);
+	spec_map_check(c, root, top_fields);
+	rc = spec_load_kind(c, root, d->kind, out);
+out_free:
+	free(kind);
+	free(api);
+	return rc;
+}
+
+static int document_load(struct spec_ctx *c, yaml_node_t *root,
+			 struct spec_objects *out)
+{
+	/* an empty document ("---" alone, or only comments) */
+	if (spec_node_is_null(root))
+		return 0;
+	if (root->type != YAML_MAPPING_NODE) {
+		spec_ctx_err(c, &root->start_mark, NULL,
+			"expected a mapping (an object) at the top of the document, got %s",
+			spec_node_kind_name(root));
+		return 0;
+	}
+	if (spec_doc_check(c, root))
+		return 0;
+	return document_dispatch(c, root, out);
+}
+
+static int parser_error(struct spec_ctx *c, const yaml_parser_t *p)
+{
+	const char *problem = p->problem ? p->problem : "unknown YAML error";
+
+	if (p->error == YAML_MEMORY_ERROR)
+		return -ENOMEM;
+	if (p->error == YAML_READER_ERROR)
+		spec_ctx_err(c, NULL, NULL, "%s: %s (at byte %zu)", c->file, problem,
+			p->problem_offset);
+	else
+		spec_ctx_err(c, &p->problem_mark, NULL, "%s", problem);
+	return -EINVAL;
+}
+
+/* Two pods of one file with the same namespace and name. */
+static void duplicates_check(struct spec_ctx *c, const struct spec_objects *o)
+{
+	char q[256];
+
+	for (size_t j = 0; j < o->n_pods; j++) {
+		const struct spec_pod *b = &o->pods[j];
+
+		for (size_t i = 0; i < j; i++) {
+			const struct spec_pod *a = &o->pods[i];
+
+			if (strcmp(a->namespace, b->namespace) ||
+			    strcmp(a->name, b->name))
+				continue;
+			spec_quote(b->name, q, sizeof(q));
+			spec_ctx_err(c, &(yaml_mark_t){ .line = b->pos.line - 1,
+						   .column = b->pos.col - 1 },
+				"metadata.name", "Duplicate value: %s", q);
+			break;
+		}
+	}
+}
+
+static int stream_load(struct spec_ctx *c, yaml_parser_t *parser,
+		       struct spec_objects *out)
+{
+	yaml_document_t doc;
+	yaml_node_t *root;
+	int rc = 0;
+
+	while (!rc) {
+		if (!yaml_parser_load(parser, &doc))
+			return parser_error(c, parser);
+		root = yaml_document_get_root_node(&doc);
+		if (!root) {
+			yaml_document_delete(&doc);
+			break;
+		}
+		c->doc = &doc;
+		rc = document_load(c, root, out);
+		c->doc = NULL;
+		yaml_document_delete(&doc);
+	}
+	if (!rc && c->oom)
+		rc = -ENOMEM;
+	if (!rc && !c->nerr)
+		duplicates_check(c, out);
+	return rc ? rc : (c->nerr ? -EINVAL : 0);
+}
+
+/* Moves everything of @src to the end of @dst; on -ENOMEM @dst is unchanged. */
+static int objects_move(struct spec_objects *dst, struct spec_objects *src)
+{
+	struct spec_pod *pods;
+	char **notices;
+
+	pods = reallocarray(dst->pods, dst->n_pods + src->n_pods + 1,
+			    sizeof(*pods));
+	if (!pods)
+		return -ENOMEM;
+	dst->pods = pods;
+	notices = reallocarray(dst->notices, dst->n_notices + src->n_notices + 1,
+			       sizeof(*notices));
+	if (!notices)
+		return -ENOMEM;
+	dst->notices = notices;
+	if (src->n_pods)
+		memcpy(dst->pods + dst->n_pods, src->pods,
+		       src->n_pods * sizeof(*pods));
+	if (src->n_notices)
+		memcpy(dst->notices + dst->n_notices, src->notices,
+		       src->n_notices * sizeof(*notices));
+	dst->n_pods += src->n_pods;
+	dst->n_notices += src->n_notices;
+	free(src->pods);
+	free(src->notices);
+	spec_objects_init(src);
+	return 0;
+}
+
+static int file_open(const char *path, FILE **f, struct podvolfs_err *err)
+{
+	struct stat st;
+	int rc;
+
+	*f = fopen(path, "rb");
+	if (!*f) {
+		rc = -errno;
+		goto out_report;
+	}
+	if (fstat(fileno(*f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(*f);
+		rc = -EISDIR;
+		goto out_report;
+	}
+	return 0;
+out_report:
+	err_add(err, NULL, NULL, "%s: %s", path, strerror(-rc));
+	return rc;
+}
+
+int spec_load_file(const char *path, struct spec_objects *objs,
+		   struct podvolfs_err *err)
+{
+	struct spec_ctx c = { .file = path, .err = err };
+	struct spec_objects tmp;
+	yaml_parser_t parser;
+	FILE *f;
+	int rc;
+
+	rc = file_open(path, &f, err);
+	if (rc)
+		return rc;
+	spec_objects_init(&tmp);
+	if (!yaml_parser_initialize(&parser)) {
+		rc = -ENOMEM;
+		goto out_close;
+	}
+	yaml_parser_set_input_file(&parser, f);
+	rc = stream_load(&c, &parser, &tmp);
+	yaml_parser_delete(&parser);
+	if (!rc)
+		rc = objects_move(objs, &tmp);
+	spec_objects_free(&tmp);
+out_close:
+	fclose(f);
+	if (rc == -ENOMEM)
+		err_add(err, NULL, NULL, "%s: %s", path, strerror(ENOMEM));
+	return rc;
+}
+
+/* ---- sources ---- */
+
+static const struct spec_pod *pod_find(const struct spec_objects *o,
+				       const struct spec_pod *p)
+{
+	for (size_t i = 0; i < o->n_pods; i++)
+		if (strcmp(o->pods[i].namespace, p->namespace) == 0 &&
+		    strcmp(o->pods[i].name, p->name) == 0)
+			return &o->pods[i];
+	return NULL;
+}
+
+/* Drops the pods of @tmp that @objs already has, with an error each. */
+static void source_dedupe(struct spec_objects *tmp,
+			  const struct spec_objects *objs,
+			  struct podvolfs_err *err)
+{
+	const struct spec_pod *old;
+	size_t kept = 0;
+	char q[256];
+
+	for (size_t i = 0; i < tmp->n_pods; i++) {
+		struct spec_pod *p = &tmp->pods[i];
+
+		old = pod_find(objs, p);
+		if (!old) {
+			tmp->pods[kept++] = *p;
+			continue;
+		}
+		spec_quote(p->name, q, sizeof(q));
+		err_add(err, &p->pos, "metadata.name",
+			"Duplicate value: %s: pod \"%s/%s\" is already defined in %s",
+			q, p->namespace, p->name, old->file);
+		spec_pod_free(p);
+	}
+	tmp->n_pods = kept;
+}
+
+/* Loads one file of a source; a file that fails is left out. */
+static int source_file(const char *path, struct spec_objects *objs,
+		       struct podvolfs_err *err)
+{
+	struct spec_objects tmp;
+	int rc;
+
+	spec_objects_init(&tmp);
+	rc = spec_load_file(path, &tmp, err);
+	if (rc) {
+		spec_objects_free(&tmp);
+		return rc == -EINVAL ? 0 : rc;
+	}
+	source_dedupe(&tmp, objs, err);
+	rc = objects_move(objs, &tmp);
+	if (rc)
+		err_add(err, NULL, NULL, "%s: %s", path, strerror(-rc));
+	spec_objects_free(&tmp);
+	return rc;
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n > m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int manifest_filter(const struct dirent *d)
+{
+	return d->d_name[0] != '.' &&
+	       (has_suffix(d->d_name, ".yaml") ||
+		has_suffix(d->d_name, ".yml") || has_suffix(d->d_name, ".json"));
+}
+
+static int name_cmp(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static void source_entry(const char *dir, const char *name,
+			 struct spec_objects *objs, struct podvolfs_err *err)
+{
+	struct stat st;
+	char *path;
+
+	if (asprintf(&path, "%s/%s", dir, name) < 0) {
+		err_add(err, NULL, NULL, "%s/%s: %s", dir, name,
+			strerror(ENOMEM));
+		return;
+	}
+	/* a directory or socket named *.yaml is not a manifest */
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		source_file(path, objs, err);
+	free(path);
+}
+
+static int source_dir(const char *dir, struct spec_objects *objs,
+		      struct podvolfs_err *err)
+{
+	struct dirent **list;
+	int n, rc;
+
+	n = scandir(dir, &list, manifest_filter, name_cmp);
+	if (n < 0) {
+		rc = -errno;
+		err_add(err, NULL, NULL, "%s: %s", dir, strerror(-rc));
+		return rc;
+	}
+	for (int i = 0; i < n; i++) {
+		source_entry(dir, list[i]->d_name, objs, err);
+		free(list[i]);
+	}
+	free(list);
+	return 0;
+}
+
+int spec_load_source(const char *path, struct spec_objects *objs,
+		     struct podvolfs_err *err)
+{
+	struct stat st;
+	int rc;
+
+	if (stat(path, &st) != 0) {
+		rc = -errno;
+		err_add(err, NULL, NULL, "%s: %s", path, strerror(-rc));
+		return rc;
+	}
+	if (S_ISDIR(st.st_mode))
+		return source_dir(path, objs, err);
+	return source_file(path, objs, err);
+}

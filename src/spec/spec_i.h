@@ -1,0 +1,142 @@
+/*
+ * spec_i.h - private interface of the spec layer.
+ *
+ * The loader keeps a libyaml document in memory and walks it with a
+ * struct spec_ctx, which carries the file name, the error sink and the
+ * Kubernetes field path ("spec.volumes[2].emptyDir") of the node being
+ * decoded. Decoding and validation happen in the same walk, so every error
+ * knows the exact line and column of the value it complains about.
+ */
+#ifndef PODVOLFS_SPEC_I_H
+#define PODVOLFS_SPEC_I_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <yaml.h>
+
+#include "podvolfs/spec.h"
+
+#define SPEC_PATH_MAX 512
+
+/* More nodes than this after alias expansion, or deeper nesting: refused. */
+#define SPEC_NODE_BUDGET 200000
+#define SPEC_DEPTH_MAX 100
+
+/* Replicas beyond this are refused (each one is a full pod in memory). */
+#define SPEC_REPLICAS_MAX 10000
+
+struct spec_path {
+	char buf[SPEC_PATH_MAX];		/* always terminated */
+	size_t len;
+};
+
+struct spec_ctx {
+	const char *file;			/* borrowed, for messages */
+	yaml_document_t *doc;			/* borrowed */
+	struct podvolfs_err *err;		/* NULL: count errors, keep none */
+	unsigned nerr;				/* errors found through this ctx */
+	bool oom;				/* an allocation failed */
+	struct spec_path path;			/* field path of the current node */
+};
+
+/* Running hashes over bytes: two FNV-1a 64 with different bases, one FNV-1a 32. */
+struct spec_hash {
+	uint64_t a;
+	uint64_t b;
+	uint32_t c;
+};
+
+/* A field looked up in a mapping. */
+struct spec_field {
+	yaml_node_t *key;			/* NULL when absent */
+	yaml_node_t *val;			/* NULL when absent or null */
+	yaml_mark_t mark;			/* of the value, else of the mapping */
+};
+
+/* yaml.c: paths, errors, node access */
+size_t spec_path_key(struct spec_path *p, const char *key);
+size_t spec_path_index(struct spec_path *p, size_t i);
+void spec_path_reset(struct spec_path *p, size_t mark);
+void spec_path_set(struct spec_path *p, const char *s);
+
+void spec_pos_of(const struct spec_ctx *c, const yaml_mark_t *m,
+		 struct spec_pos *pos);
+void spec_ctx_err(struct spec_ctx *c, const yaml_mark_t *m, const char *field,
+	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void spec_err_required(struct spec_ctx *c, const yaml_mark_t *m, const char *detail);
+void spec_err_invalid(struct spec_ctx *c, const yaml_mark_t *m, const char *value,
+		 const char *detail);
+void spec_err_invalid_int(struct spec_ctx *c, const yaml_mark_t *m, int64_t value,
+		     const char *detail);
+void spec_err_duplicate(struct spec_ctx *c, const yaml_mark_t *m, const char *value);
+void spec_err_not_found(struct spec_ctx *c, const yaml_mark_t *m, const char *value);
+void spec_err_forbidden(struct spec_ctx *c, const yaml_mark_t *m, const char *detail);
+void spec_err_unsupported(struct spec_ctx *c, const yaml_mark_t *m,
+		     const char *value, const char *const *supported);
+size_t spec_quote(const char *s, char *buf, size_t size);
+
+char *spec_ctx_strdup(struct spec_ctx *c, const char *s);
+void *spec_ctx_calloc(struct spec_ctx *c, size_t n, size_t size);
+
+yaml_node_t *spec_node_at(const struct spec_ctx *c, int id);
+bool spec_node_is_null(const yaml_node_t *n);
+const char *spec_node_kind_name(const yaml_node_t *n);
+size_t spec_seq_len(const yaml_node_t *n);
+yaml_node_t *spec_seq_item(const struct spec_ctx *c, const yaml_node_t *n, size_t i);
+int spec_doc_check(struct spec_ctx *c, yaml_node_t *root);
+
+void spec_map_check(struct spec_ctx *c, yaml_node_t *map,
+	       const char *const *fields);
+void spec_map_find(const struct spec_ctx *c, yaml_node_t *map, const char *key,
+	      struct spec_field *f);
+char *spec_get_str(struct spec_ctx *c, yaml_node_t *map, const char *key,
+	      struct spec_field *f);
+bool spec_get_bool(struct spec_ctx *c, yaml_node_t *map, const char *key);
+bool spec_get_int(struct spec_ctx *c, yaml_node_t *map, const char *key,
+	     int64_t min, int64_t max, int64_t *out, struct spec_field *f);
+yaml_node_t *spec_get_map(struct spec_ctx *c, yaml_node_t *map, const char *key,
+		     struct spec_field *f);
+yaml_node_t *spec_get_seq(struct spec_ctx *c, yaml_node_t *map, const char *key,
+		     struct spec_field *f);
+/* "FIELD: Invalid value: <v>: expected <what>" on the current path. */
+void spec_err_type(struct spec_ctx *c, const yaml_node_t *n, const char *what);
+/* A scalar that is a string or a number (what a quantity may be). */
+bool spec_node_is_text(const yaml_node_t *n);
+bool spec_want_kind(struct spec_ctx *c, yaml_node_t *n, yaml_node_type_t type,
+	       const char *what);
+int spec_get_kv(struct spec_ctx *c, yaml_node_t *map, const char *key,
+	   struct spec_kv **out, size_t *n);
+
+void spec_hash_init(struct spec_hash *h);
+void spec_hash_bytes(struct spec_hash *h, const void *p, size_t n);
+void spec_hash_str(struct spec_hash *h, const char *s);
+void spec_hash_node(const struct spec_ctx *c, struct spec_hash *h,
+	       const yaml_node_t *n, unsigned depth);
+
+/* names.c */
+unsigned spec_dns_label_errors(const char *s, const char *msgs[2]);
+unsigned spec_dns_subdomain_errors(const char *s, const char *msgs[2]);
+
+/* replica.c */
+void spec_generate_name(const char *namespace, const char *base,
+			unsigned index, char *buf);
+void spec_template_hash(const struct spec_hash *h, char *buf, size_t size);
+void spec_uid(const struct spec_hash *h, char *buf);
+
+/* volume.c, container.c, pod.c */
+void spec_check_descending_path(struct spec_ctx *c, const yaml_mark_t *m,
+			   const char *p);
+int spec_pod_spec_decode(struct spec_ctx *c, yaml_node_t *spec,
+		    const yaml_mark_t *where, struct spec_pod *pod);
+int spec_volumes_decode(struct spec_ctx *c, yaml_node_t *seq,
+		   struct spec_pod *pod, bool **valid);
+int spec_containers_decode(struct spec_ctx *c, yaml_node_t *spec,
+		      const yaml_mark_t *where, struct spec_pod *pod,
+		      const bool *valid);
+void spec_pod_free(struct spec_pod *pod);
+/* Loads a Pod, Deployment or ReplicaSet document into @out. */
+int spec_load_kind(struct spec_ctx *c, yaml_node_t *root, const char *kind,
+		   struct spec_objects *out);
+
+#endif

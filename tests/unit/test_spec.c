@@ -1,0 +1,543 @@
+/*
+ * test_spec.c - manifests to structs: the good fixtures, every bad fixture,
+ * pod identity and directory sources. Run from the repository root.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "podvolfs/spec.h"
+
+#define GOOD "tests/fixtures/good/"
+#define BAD "tests/fixtures/bad"
+
+struct fixture {
+	struct spec_objects objs;
+	struct podvolfs_err err;
+	char dir[64];				/* a scratch directory */
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	spec_objects_init(&f->objs);
+	err_init(&f->err);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/podvolfs-spec-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	spec_objects_free(&f->objs);
+	assert_null(f->objs.pods);
+	assert_int_equal(f->objs.n_pods, 0);
+	assert_int_equal(f->objs.n_notices, 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+static void load_ok(struct fixture *f, const char *path)
+{
+	char buf[4096];
+	int rc = spec_load_file(path, &f->objs, &f->err);
+
+	err_join(&f->err, buf, sizeof(buf));
+	if (rc != 0 || err_isset(&f->err))
+		fail_msg("%s: rc %d: %s", path, rc, buf);
+}
+
+static char *scratch_file(struct fixture *f, const char *name,
+			  const char *text)
+{
+	static char path[128];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+	return path;
+}
+
+static const struct spec_volume *volume(const struct spec_pod *p,
+					const char *name)
+{
+	for (size_t i = 0; i < p->n_volumes; i++)
+		if (strcmp(p->volumes[i].name, name) == 0)
+			return &p->volumes[i];
+	fail_msg("no volume %s", name);
+	return NULL;
+}
+
+static const char *label(const struct spec_pod *p, const char *key)
+{
+	for (size_t i = 0; i < p->n_labels; i++)
+		if (strcmp(p->labels[i].key, key) == 0)
+			return p->labels[i].value;
+	return NULL;
+}
+
+static void test_spec__fortune(void **state)
+{
+	struct fixture *f = *state;
+	const struct spec_pod *p;
+	const struct spec_container *gen, *web;
+
+	load_ok(f, GOOD "fortune.yaml");
+	assert_int_equal(f->objs.n_pods, 1);
+	p = &f->objs.pods[0];
+	assert_string_equal(p->namespace, "default");
+	assert_string_equal(p->name, "fortune");
+	assert_null(p->owner_kind);
+	assert_int_equal(strlen(p->uid), 36);
+	assert_string_equal(p->file, GOOD "fortune.yaml");
+	assert_int_equal(p->pos.line, 2);
+	assert_string_equal(label(p, "app"), "fortune");
+	assert_int_equal(p->n_volumes, 1);
+	assert_string_equal(p->volumes[0].name, "html");
+	assert_int_equal(p->volumes[0].type, SPEC_VOL_EMPTYDIR);
+	assert_string_equal(p->volumes[0].source, "emptyDir");
+	assert_string_equal(p->volumes[0].empty_dir.medium, "");
+	assert_false(p->volumes[0].empty_dir.has_size_limit);
+	assert_int_equal(p->volumes[0].pos.line, 25);
+	assert_ptr_equal(p->volumes[0].pos.file, p->file);
+	assert_int_equal(p->n_containers, 2);
+	gen = &p->containers[0];
+	web = &p->containers[1];
+	assert_string_equal(gen->name, "html-generator");
+	assert_false(gen->init);
+	assert_int_equal(gen->n_mounts, 1);
+	assert_string_equal(gen->mounts[0].name, "html");
+	assert_string_equal(gen->mounts[0].mount_path, "/var/htdocs");
+	assert_false(gen->mounts[0].read_only);
+	assert_string_equal(gen->mounts[0].sub_path, "");
+	assert_string_equal(web->name, "web-server");
+	assert_string_equal(web->mounts[0].mount_path, "/usr/share/nginx/html");
+	assert_true(web->mounts[0].read_only);
+	assert_string_equal(web->mounts[0].mount_propagation, "");
+}
+
+static void test_spec__memory_emptydir(void **state)
+{
+	struct fixture *f = *state;
+	const struct spec_volume *v;
+	const struct spec_pod *p;
+
+	load_ok(f, GOOD "memory-emptydir.yaml");
+	p = &f->objs.pods[0];
+	assert_string_equal(p->namespace, "team-a");
+	assert_true(p->has_fs_group);
+	assert_int_equal(p->fs_group, 2000);
+	assert_int_equal(p->n_annotations, 1);
+	assert_string_equal(p->annotations[0].key, "podvolfs.io/note");
+	assert_string_equal(p->annotations[0].value, "tmpfs");
+	v = volume(p, "cache");
+	assert_string_equal(v->empty_dir.medium, "Memory");
+	assert_true(v->empty_dir.has_size_limit);
+	assert_int_equal(quantity_value(&v->empty_dir.size_limit), 10485760);
+	/* initContainers first */
+	assert_string_equal(p->containers[0].name, "warm");
+	assert_true(p->containers[0].init);
+	assert_string_equal(p->containers[1].name, "app");
+	assert_false(p->containers[1].init);
+	assert_string_equal(p->containers[1].mounts[0].sub_path, "app");
+}
+
+static void test_spec__deployment_replicas(void **state)
+{
+	struct fixture *f = *state;
+	const char *hash;
+	char prefix[64];
+
+	load_ok(f, GOOD "deployment.yaml");
+	assert_int_equal(f->objs.n_pods, 3);
+	hash = label(&f->objs.pods[0], "pod-template-hash");
+	assert_non_null(hash);
+	assert_in_range(strlen(hash), 8, 10);
+	snprintf(prefix, sizeof(prefix), "web-%s-", hash);
+	for (size_t i = 0; i < 3; i++) {
+		const struct spec_pod *p = &f->objs.pods[i];
+
+		assert_string_equal(p->owner_kind, "Deployment");
+		assert_string_equal(p->owner_name, "web");
+		assert_string_equal(label(p, "app"), "web");
+		assert_string_equal(label(p, "pod-template-hash"), hash);
+		assert_int_equal(strlen(p->name), strlen(prefix) + 5);
+		assert_memory_equal(p->name, prefix, strlen(prefix));
+		/* a volume with only a name is an emptyDir */
+		assert_int_equal(p->volumes[0].type, SPEC_VOL_EMPTYDIR);
+		assert_string_equal(p->volumes[0].empty_dir.medium, "");
+		for (size_t j = 0; j < i; j++) {
+			assert_string_not_equal(p->name, f->objs.pods[j].name);
+			assert_string_not_equal(p->uid, f->objs.pods[j].uid);
+		}
+	}
+}
+
+static void test_spec__replicaset_defaults_to_one(void **state)
+{
+	struct fixture *f = *state;
+	const struct spec_pod *p;
+	const struct spec_container *ct;
+
+	load_ok(f, GOOD "replicaset.yaml");
+	assert_int_equal(f->objs.n_pods, 1);
+	p = &f->objs.pods[0];
+	assert_string_equal(p->namespace, "ops");
+	assert_string_equal(p->owner_kind, "ReplicaSet");
+	assert_string_equal(p->owner_name, "logger");
+	assert_int_equal(strlen(p->name), strlen("logger-") + 5);
+	assert_null(label(p, "pod-template-hash"));
+	assert_int_equal(p->volumes[0].type, SPEC_VOL_HOSTPATH);
+	assert_string_equal(p->volumes[0].host_path.path, "/var/log/pods");
+	assert_string_equal(p->volumes[0].host_path.type, "DirectoryOrCreate");
+	ct = &p->containers[0];
+	assert_int_equal(ct->n_env, 1);
+	assert_string_equal(ct->env[0].name, "POD_NAME");
+	assert_null(ct->env[0].value);
+	assert_string_equal(ct->env[0].field_path, "metadata.name");
+	assert_string_equal(ct->mounts[0].sub_path_expr, "$(POD_NAME)");
+}
+
+static void test_spec__multi_document_skips_other_kinds(void **state)
+{
+	struct fixture *f = *state;
+
+	load_ok(f, GOOD "multi.yaml");
+	assert_int_equal(f->objs.n_pods, 1);
+	assert_int_equal(f->objs.n_notices, 1);
+	assert_string_equal(f->objs.notices[0],
+			    GOOD "multi.yaml:2:1: skipping kind \"Service\"");
+	assert_int_equal(f->objs.pods[0].pos.line, 12);
+}
+
+static void test_spec__every_source(void **state)
+{
+	struct fixture *f = *state;
+	const struct spec_volume *v;
+	const struct spec_pod *p;
+
+	load_ok(f, GOOD "all-sources.yaml");
+	p = &f->objs.pods[0];
+	assert_string_equal(label(p, "tier"), "1");
+	v = volume(p, "scratch");
+	assert_true(v->empty_dir.has_size_limit);
+	assert_int_equal(quantity_value(&v->empty_dir.size_limit), 1024);
+	v = volume(p, "host");
+	assert_int_equal(v->type, SPEC_VOL_HOSTPATH);
+	assert_string_equal(v->host_path.path, "relative/is/allowed");
+	assert_string_equal(v->host_path.type, "");
+	v = volume(p, "repo");
+	assert_int_equal(v->type, SPEC_VOL_GITREPO);
+	assert_string_equal(v->git_repo.repository,
+			    "https://example.com/repo.git");
+	assert_string_equal(v->git_repo.revision, "main");
+	assert_string_equal(v->git_repo.directory, ".");
+	v = volume(p, "share");
+	assert_int_equal(v->type, SPEC_VOL_NFS);
+	assert_string_equal(v->nfs.server, "nfs.example.com");
+	assert_string_equal(v->nfs.path, "/exports/share");
+	assert_true(v->nfs.read_only);
+	v = volume(p, "claim");
+	assert_int_equal(v->type, SPEC_VOL_PVC);
+	assert_string_equal(v->pvc.claim_name, "data");
+	assert_false(v->pvc.read_only);
+	v = volume(p, "config");
+	assert_int_equal(v->type, SPEC_VOL_OTHER);
+	assert_string_equal(v->source, "configMap");
+	assert_int_equal(p->containers[0].n_mounts, 8);
+	assert_string_equal(p->containers[0].env[0].value, "8080");
+	assert_string_equal(p->containers[0].mounts[7].sub_path, "..foo");
+}
+
+static void test_spec__json_manifest(void **state)
+{
+	struct fixture *f = *state;
+	const struct spec_volume *v;
+	char buf[32];
+
+	load_ok(f, GOOD "pod.json");
+	v = volume(&f->objs.pods[0], "data");
+	quantity_format(&v->empty_dir.size_limit, buf, sizeof(buf));
+	assert_string_equal(buf, "1536Mi");
+	assert_true(f->objs.pods[0].containers[0].mounts[0].read_only);
+}
+
+/* Reads "# expect: " and "# at: " from the first two lines of @path. */
+static void read_expectation(const char *path, char *expect, size_t esize,
+			     char *at, size_t asize)
+{
+	char line[1024];
+	FILE *fp = fopen(path, "r");
+
+	assert_non_null(fp);
+	assert_non_null(fgets(line, sizeof(line), fp));
+	line[strcspn(line, "\n")] = '\0';
+	if (strncmp(line, "# expect: ", 10) != 0)
+		fail_msg("%s: first line must be \"# expect: ...\"", path);
+	if (strlen(line + 10) >= esize)
+		fail_msg("%s: \"# expect:\" is too long", path);
+	memcpy(expect, line + 10, strlen(line + 10) + 1);
+	assert_non_null(fgets(line, sizeof(line), fp));
+	line[strcspn(line, "\n")] = '\0';
+	if (strncmp(line, "# at: ", 6) != 0)
+		fail_msg("%s: second line must be \"# at: LINE:COL\"", path);
+	if (strlen(line + 6) >= asize)
+		fail_msg("%s: \"# at:\" is too long", path);
+	memcpy(at, line + 6, strlen(line + 6) + 1);
+	fclose(fp);
+}
+
+static void check_bad_fixture(const char *path)
+{
+	char expect[1024], at[32], want[1400];
+	struct spec_objects objs;
+	struct podvolfs_err err;
+	int rc;
+
+	read_expectation(path, expect, sizeof(expect), at, sizeof(at));
+	spec_objects_init(&objs);
+	err_init(&err);
+	rc = spec_load_file(path, &objs, &err);
+	if (rc != -EINVAL)
+		fail_msg("%s: rc %d, want -EINVAL", path, rc);
+	assert_int_equal(objs.n_pods, 0);
+	assert_int_equal(objs.n_notices, 0);
+	assert_true(err.count >= 1);
+	snprintf(want, sizeof(want), "%s:%s: %s", path, at, expect);
+	if (strcmp(err.msg[0], want) != 0)
+		fail_msg("%s:\n got: %s\nwant: %s", path, err.msg[0], want);
+	spec_objects_free(&objs);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void test_spec__bad_fixtures(void **state)
+{
+	DIR *d = opendir(BAD);
+	struct dirent *e;
+	char *names[256];
+	size_t n = 0;
+
+	(void)state;
+	assert_non_null(d);
+	while ((e = readdir(d)) && n < 256) {
+		size_t len = strlen(e->d_name);
+
+		if (e->d_name[0] == '.' || len < 6 ||
+		    strcmp(e->d_name + len - 5, ".yaml") != 0)
+			continue;
+		assert_true(asprintf(&names[n++], BAD "/%s", e->d_name) > 0);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), cmp_name);
+	assert_true(n >= 25);
+	for (size_t i = 0; i < n; i++) {
+		check_bad_fixture(names[i]);
+		free(names[i]);
+	}
+}
+
+static void test_spec__file_is_all_or_nothing(void **state)
+{
+	struct fixture *f = *state;
+
+	load_ok(f, GOOD "fortune.yaml");
+	assert_int_equal(spec_load_file(BAD "/second-document-bad.yaml",
+					&f->objs, &f->err), -EINVAL);
+	assert_int_equal(f->objs.n_pods, 1);
+	assert_string_equal(f->objs.pods[0].name, "fortune");
+}
+
+static void test_spec__errors_name_every_problem(void **state)
+{
+	struct fixture *f = *state;
+	const char *path = scratch_file(f, "two.yaml",
+		"apiVersion: v1\n"
+		"kind: Pod\n"
+		"metadata: {name: p}\n"
+		"spec:\n"
+		"  containers:\n"
+		"  - name: app\n"
+		"    image: busybox\n"
+		"    volumeMounts:\n"
+		"    - {name: bad, mountPath: /a}\n"
+		"  volumes:\n"
+		"  - name: bad\n"
+		"    hostPath: {path: /a, type: Nope}\n");
+	char want[512];
+
+	assert_int_equal(spec_load_file(path, &f->objs, &f->err), -EINVAL);
+	assert_int_equal(f->err.count, 2);
+	/* the failed volume is left out, so the mount cannot find it */
+	snprintf(want, sizeof(want),
+		 "%s:9:14: spec.containers[0].volumeMounts[0].name: Not found: \"bad\"",
+		 path);
+	assert_string_equal(f->err.msg[1], want);
+}
+
+static const char pod_text[] =
+	"apiVersion: v1\n"
+	"kind: Pod\n"
+	"metadata:\n"
+	"  name: p\n"
+	"  labels: {v: \"%s\"}\n"
+	"spec:\n"
+	"  containers:\n"
+	"  - name: app\n"
+	"    image: %s\n";
+
+static void load_pod_text(struct fixture *f, const char *label_value,
+			  const char *image, char *uid)
+{
+	char text[512];
+	const char *path;
+
+	snprintf(text, sizeof(text), pod_text, label_value, image);
+	path = scratch_file(f, "p.yaml", text);
+	load_ok(f, path);
+	snprintf(uid, 37, "%s", f->objs.pods[f->objs.n_pods - 1].uid);
+}
+
+static void test_spec__uid_follows_the_spec(void **state)
+{
+	struct fixture *f = *state;
+	char a[37], b[37], c[37], d[37];
+
+	load_pod_text(f, "1", "busybox", a);
+	load_pod_text(f, "1", "busybox", b);
+	load_pod_text(f, "2", "busybox", c);
+	load_pod_text(f, "1", "alpine", d);
+	/* same manifest, same pod; labels are not the spec; new spec, new pod */
+	assert_string_equal(a, b);
+	assert_string_equal(a, c);
+	assert_string_not_equal(a, d);
+}
+
+static void test_spec__replicas_zero_and_limits(void **state)
+{
+	struct fixture *f = *state;
+	const char *path = scratch_file(f, "zero.yaml",
+		"apiVersion: apps/v1\n"
+		"kind: Deployment\n"
+		"metadata: {name: idle}\n"
+		"spec:\n"
+		"  replicas: 0\n"
+		"  selector: {matchLabels: {app: idle}}\n"
+		"  template:\n"
+		"    metadata: {labels: {app: idle}}\n"
+		"    spec:\n"
+		"      containers: [{name: c, image: busybox}]\n");
+
+	load_ok(f, path);
+	assert_int_equal(f->objs.n_pods, 0);
+	/* a template is validated even when no pod is made from it */
+	path = scratch_file(f, "zero-bad.yaml",
+		"apiVersion: apps/v1\n"
+		"kind: ReplicaSet\n"
+		"metadata: {name: idle}\n"
+		"spec:\n"
+		"  replicas: 0\n"
+		"  template:\n"
+		"    spec:\n"
+		"      containers: [{name: C, image: busybox}]\n");
+	assert_int_equal(spec_load_file(path, &f->objs, &f->err), -EINVAL);
+	assert_non_null(strstr(f->err.msg[0], "spec.template.spec.containers[0].name: Invalid value: \"C\""));
+}
+
+static void test_spec__source_directory(void **state)
+{
+	struct fixture *f = *state;
+	char want[256];
+
+	assert_int_equal(spec_load_source("tests/fixtures/good", &f->objs,
+					  &f->err), 0);
+	/* multi.yaml's "fortune" comes after fortune.yaml's and is left out */
+	assert_int_equal(f->err.count, 1);
+	snprintf(want, sizeof(want),
+		 "%s:12:1: metadata.name: Duplicate value: \"fortune\": pod \"default/fortune\" is already defined in %s",
+		 GOOD "multi.yaml", GOOD "fortune.yaml");
+	assert_string_equal(f->err.msg[0], want);
+	assert_int_equal(f->objs.n_pods, 8);
+	assert_string_equal(f->objs.pods[0].name, "everything");
+	assert_int_equal(f->objs.n_notices, 1);
+}
+
+static void test_spec__source_skips_hidden_and_failing(void **state)
+{
+	struct fixture *f = *state;
+
+	scratch_file(f, ".hidden.yaml", "not: [valid");
+	scratch_file(f, "notes.txt", "not: [valid");
+	scratch_file(f, "b.yml", "apiVersion: v1\nkind: Pod\nmetadata: {name: b}\nspec: {containers: [{name: c, image: i}]}\n");
+	scratch_file(f, "a.json", "{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {\"name\": \"a\"}, \"spec\": {\"containers\": [{\"name\": \"c\", \"image\": \"i\"}]}}");
+	scratch_file(f, "c.yaml", "kind: Pod\nbroken: [\n");
+	assert_int_equal(spec_load_source(f->dir, &f->objs, &f->err), 0);
+	assert_int_equal(f->objs.n_pods, 2);
+	assert_string_equal(f->objs.pods[0].name, "a");
+	assert_string_equal(f->objs.pods[1].name, "b");
+	assert_int_equal(f->err.count, 1);
+	assert_non_null(strstr(f->err.msg[0], "/c.yaml:3:1: "));
+}
+
+static void test_spec__missing_source(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(spec_load_source("tests/fixtures/nope", &f->objs,
+					  &f->err), -ENOENT);
+	assert_string_equal(f->err.msg[0],
+			    "tests/fixtures/nope: No such file or directory");
+	assert_int_equal(spec_load_file("tests/fixtures/good", &f->objs,
+					&f->err), -EISDIR);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+		T(test_spec__fortune),
+		T(test_spec__memory_emptydir),
+		T(test_spec__deployment_replicas),
+		T(test_spec__replicaset_defaults_to_one),
+		T(test_spec__multi_document_skips_other_kinds),
+		T(test_spec__every_source),
+		T(test_spec__json_manifest),
+		T(test_spec__bad_fixtures),
+		T(test_spec__file_is_all_or_nothing),
+		T(test_spec__errors_name_every_problem),
+		T(test_spec__uid_follows_the_spec),
+		T(test_spec__replicas_zero_and_limits),
+		T(test_spec__source_directory),
+		T(test_spec__source_skips_hidden_and_failing),
+		T(test_spec__missing_source),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
