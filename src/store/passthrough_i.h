@@ -1,0 +1,162 @@
+/*
+ * passthrough_i.h - private to the passthrough store (store/passthrough*.c).
+ *
+ * A node is a host object known by (st_dev, st_ino) and by the names it was
+ * last seen under (its links). It holds no file descriptor: every access
+ * rebuilds a relative path from a link and opens it beneath the store's one
+ * root fd with openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS), then checks
+ * that the opened object is still the node's. See
+ * docs/design/passthrough-store.md.
+ *
+ * Lock order: tree_lock before hash_lock. ns_lock (only used when the store
+ * has a limit) is taken before either and before node->lock. node->lock is
+ * a leaf: nothing else is taken while holding it.
+ */
+#ifndef PODVOLFS_STORE_PASSTHROUGH_I_H
+#define PODVOLFS_STORE_PASSTHROUGH_I_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "podvolfs/store.h"
+
+/* Non-directories remember at most this many names (hard links). */
+#define PT_MAX_LINKS		8
+/* Deeper trees are refused with ELOOP (also guards against cycles). */
+#define PT_MAX_DEPTH		8192
+
+/* One name of a node: an entry @name in directory @parent. Immutable. */
+struct pt_link {
+	struct pt_link *next;		/* protected by store->tree_lock */
+	struct pt_node *parent;		/* holds a reference */
+	char name[];			/* one component, never "." or ".." */
+};
+
+struct pt_node {
+	struct snode base;
+	dev_t dev;			/* host st_dev; immutable */
+	ino_t ino;			/* host st_ino; immutable */
+	mode_t type;			/* S_IFMT bits; immutable */
+	unsigned long refs;		/* atomic; 0 only under hash_lock */
+	struct pt_node *hnext;		/* protected by store->hash_lock */
+	bool hashed;			/* protected by store->hash_lock */
+	/*
+	 * Names to reach the node by, most recently confirmed first; NULL
+	 * for the root. Directories have exactly one.
+	 * Protected by store->tree_lock.
+	 */
+	struct pt_link *links;
+	/*
+	 * Serializes size changes of the object (write, truncate,
+	 * fallocate, last unlink) when the store has a limit; leaf lock.
+	 */
+	pthread_mutex_t lock;
+	unsigned int open_count;	/* open handles; protected by lock */
+	/*
+	 * Open regular-file handles, newest first: getattr asks one of
+	 * them, which keeps working once the last name is gone. Protected
+	 * by lock.
+	 */
+	struct pt_file *files;
+	/*
+	 * The last link went while open: the charge stays until the last
+	 * release. Protected by lock.
+	 */
+	bool orphan;
+};
+
+struct pt_store {
+	struct store base;
+	int root_fd;			/* the volume root; immutable */
+	struct pt_node *root;		/* one reference held by the store */
+	bool acct;			/* base.limit > 0; immutable */
+	uid_t uid;			/* the daemon's fsuid (new objects') */
+	gid_t gid;			/* the daemon's fsgid */
+	/* Every node's links. Take before hash_lock. */
+	pthread_rwlock_t tree_lock;
+	/* The (dev, ino) hash and nodes' refs reaching 0. */
+	pthread_mutex_t hash_lock;
+	struct pt_node **buckets;	/* protected by hash_lock */
+	size_t nbuckets;		/* protected by hash_lock */
+	size_t nnodes;			/* protected by hash_lock */
+	/*
+	 * Link count changes (link, unlink, rename over a file) when acct,
+	 * so that "was this the last link" is answered once. Take first.
+	 */
+	pthread_mutex_t ns_lock;
+	int no_fchmodat2;		/* atomic; the kernel lacks fchmodat2 */
+	int no_xattrat;			/* atomic; the kernel lacks *xattrat */
+};
+
+/* An open file or directory. */
+struct pt_file {
+	struct store_file base;		/* base.fd: the host fd, owned */
+	int flags;			/* open flags as passed to the host */
+	struct pt_file *next_open;	/* in node->files; node->lock */
+	/* Directory listing state below; protected by lock. */
+	pthread_mutex_t lock;
+	char *buf;			/* getdents64 buffer, PT_DIRBUF bytes */
+	size_t buf_len;			/* bytes valid in buf */
+	size_t buf_pos;			/* next entry in buf */
+	off_t pos;			/* cookie of the last entry consumed */
+	off_t low_pos;			/* host d_off behind cookie 3, or -1 */
+};
+
+#define PT_DIRBUF		32768
+
+static inline struct pt_store *pt_store(struct store *s)
+{
+	return (struct pt_store *)s;
+}
+
+static inline struct pt_node *pt_node(struct snode *n)
+{
+	return (struct pt_node *)n;
+}
+
+static inline struct pt_file *pt_file(struct store_file *f)
+{
+	return (struct pt_file *)f;
+}
+
+/* passthrough_node.c: the node table and confined resolution. */
+int pt_table_init(struct pt_store *s, const struct stat *root_st);
+void pt_table_destroy(struct pt_store *s);
+void pt_node_get(struct pt_node *n);
+void pt_node_put(struct pt_store *s, struct pt_node *n);
+struct pt_node *pt_node_find(struct pt_store *s, dev_t dev, ino_t ino);
+int pt_node_find_or_add(struct pt_store *s, struct pt_node *dir,
+			const char *name, const struct stat *st, bool relink,
+			struct pt_node **out);
+int pt_node_relink(struct pt_store *s, struct pt_node *n,
+		   struct pt_node *olddir, const char *oldname,
+		   struct pt_node *dir, const char *name);
+int pt_node_open(struct pt_store *s, struct pt_node *n, int flags,
+		 struct stat *st);
+int pt_node_open_parent(struct pt_store *s, struct pt_node *n,
+			char name[NAME_MAX + 1]);
+void pt_fd_release(struct pt_store *s, int fd);
+int pt_check_name(const char *name);
+bool pt_stat_matches(const struct pt_node *n, const struct stat *st);
+
+/* passthrough_acct.c: the byte limit. */
+int pt_acct_scan(struct pt_store *s);
+ssize_t pt_acct_write(struct pt_store *s, struct pt_file *f, const char *buf,
+		      size_t size, off_t off);
+int pt_acct_truncate(struct pt_store *s, struct pt_node *n, int fd,
+		     off_t size);
+int pt_acct_fallocate(struct pt_store *s, struct pt_file *f, int mode,
+		      off_t off, off_t len);
+int pt_acct_unlink(struct pt_store *s, struct pt_node *dir, int dfd,
+		   const char *name);
+int pt_acct_rename(struct pt_store *s, struct pt_node *newdir, int olddfd,
+		   const char *name, int newdfd, const char *newname,
+		   unsigned int flags);
+int pt_acct_rmdir(struct pt_store *s, int dfd, const char *name);
+int pt_acct_open(struct pt_store *s, struct pt_node *n, int fd);
+void pt_acct_release(struct pt_store *s, struct pt_node *n, int fd);
+
+#endif
