@@ -1,0 +1,117 @@
+/*
+ * fs.h - the FUSE layer: views, the virtual tree, and the low-level ops.
+ *
+ * The mounted tree has two parts. Its upper levels (namespaces, pods,
+ * "volumes", "status") are a virtual tree that the cluster layer builds and
+ * changes at run time; they are read-only. Where the virtual tree has a
+ * mount point, a view of a store takes over: a store plus what a path into
+ * it may do (read-only or not) and how long the kernel may cache it.
+ *
+ * A FUSE inode is a (view, store node) pair, or a virtual node. The same
+ * file reached through two views is two FUSE inodes, so each can carry its
+ * own read-only-ness. This layer names no volume type and reads no manifest.
+ */
+#ifndef PODVOLFS_FS_H
+#define PODVOLFS_FS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "podvolfs/store.h"
+
+struct fuse_session;
+struct fuse_lowlevel_ops;
+
+/* How long the kernel may keep what a view tells it. */
+struct view_cache {
+	double attr_timeout;		/* seconds */
+	double entry_timeout;		/* seconds */
+	bool keep_cache;		/* page and readdir cache kept across opens */
+};
+
+/* A way into a store; reference counted, shared by every FUSE inode it reaches. */
+struct view {
+	struct store *store;		/* one reference */
+	struct snode *root;		/* one reference */
+	bool read_only;			/* every mutation answers EROFS */
+	uint32_t vol_id;		/* high bits of st_ino, unique per volume */
+	struct view_cache cache;
+	unsigned long refs;		/* atomic */
+};
+
+/*
+ * A view of @store's root. Takes a reference to @store; @vol_id must be
+ * non-zero and unique among live volumes. Returns NULL with errno set.
+ */
+struct view *view_new(struct store *store, uint32_t vol_id, bool read_only,
+		      const struct view_cache *cache);
+void view_ref(struct view *v);
+/* Drops one reference; the last one releases the root and the store. Accepts NULL. */
+void view_unref(struct view *v);
+
+/*
+ * Makes the contents of a virtual file: a malloc'ed buffer in *@buf with its
+ * length in *@len. Called on each open and stat. Returns 0 or -errno.
+ */
+typedef int (*tree_content_fn)(void *ctx, char **buf, size_t *len);
+
+struct tree;
+
+/* An empty tree (just its root directory). Returns NULL on allocation failure. */
+struct tree *tree_new(void);
+
+/* Frees the tree. Every FUSE session using it must have ended. */
+void tree_free(struct tree *t);
+
+/*
+ * Adds a directory at @path ("ns/pod/volumes", relative, components
+ * separated by single '/'), creating missing parents. An existing directory
+ * is fine. Returns 0, -EEXIST (something else is there) or -ENOMEM.
+ */
+int tree_add_dir(struct tree *t, const char *path);
+
+/*
+ * Adds a file at @path whose contents @fn makes from @ctx; @ctx_free (may be
+ * NULL) is called on @ctx once the file is gone from the tree and from the
+ * kernel. Parents are created. Returns 0, -EEXIST or -ENOMEM; on error
+ * @ctx_free is not called.
+ */
+int tree_add_file(struct tree *t, const char *path, tree_content_fn fn,
+		  void *ctx, void (*ctx_free)(void *ctx));
+
+/*
+ * Makes @path a mount point of @view (takes a reference). Parents are
+ * created. Returns 0, -EEXIST or -ENOMEM.
+ */
+int tree_add_mount(struct tree *t, const char *path, struct view *view);
+
+/*
+ * Removes @path and everything below it from the tree; the kernel forgets
+ * the names. Objects stay alive while the kernel or open files still
+ * reference them. Returns 0 or -ENOENT.
+ */
+int tree_remove(struct tree *t, const char *path);
+
+/* Removes the directory @path if it has no entries. Returns 0, -ENOENT or -ENOTEMPTY. */
+int tree_remove_empty(struct tree *t, const char *path);
+
+struct fs_config {
+	unsigned max_write;		/* bytes; the kernel's max_write */
+};
+
+/* The FUSE operations, for fuse_session_new() with a struct fs as userdata. */
+extern const struct fuse_lowlevel_ops fs_ops;
+
+struct fs;
+
+/* A filesystem serving @tree. Returns NULL on allocation failure. */
+struct fs *fs_new(struct tree *t, const struct fs_config *cfg);
+
+/* Lets the tree tell the kernel about removed names through @se. */
+void fs_set_session(struct fs *fs, struct fuse_session *se);
+
+/* Frees @fs after its session ended, dropping every inode it still held. */
+void fs_free(struct fs *fs);
+
+#endif

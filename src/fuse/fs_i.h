@@ -1,0 +1,119 @@
+/*
+ * fs_i.h - private to the FUSE layer: virtual nodes, the inode table, handles.
+ *
+ * Lock order: tree->lock before fs->lock. Neither is held while calling a
+ * store, while replying to the kernel, or while sending it a notification:
+ * a notification takes the kernel's directory locks, which a request in
+ * flight may hold while it waits for us.
+ */
+#ifndef PODVOLFS_FS_I_H
+#define PODVOLFS_FS_I_H
+
+#include <pthread.h>
+#include <time.h>
+
+#include "podvolfs/fs.h"
+
+enum vnode_kind {
+	VNODE_DIR,
+	VNODE_FILE,
+	VNODE_MOUNT,
+};
+
+struct vnode {
+	enum vnode_kind kind;
+	char *name;
+	struct vnode *parent;		/* NULL once detached; protected by tree->lock */
+	struct vnode **children;	/* protected by tree->lock */
+	size_t n_children;		/* protected by tree->lock */
+	size_t cap_children;		/* protected by tree->lock */
+	uint64_t ino;			/* st_ino, from the virtual range */
+	struct timespec time;		/* when it was made; all its timestamps */
+	tree_content_fn content;	/* VNODE_FILE */
+	void *ctx;			/* VNODE_FILE */
+	void (*ctx_free)(void *ctx);	/* VNODE_FILE */
+	struct view *view;		/* VNODE_MOUNT, one reference */
+	unsigned long refs;		/* atomic: the parent's link and each fnode */
+};
+
+struct tree {
+	pthread_rwlock_t lock;
+	struct vnode *root;
+	uint64_t next_ino;		/* protected by lock */
+	struct fs *fs;			/* told about removed names; may be NULL */
+};
+
+/*
+ * A FUSE inode: a virtual node, or a store node seen through a view. Its
+ * address is its FUSE node id (the root's is FUSE_ROOT_ID).
+ */
+struct fnode {
+	struct fnode *next;		/* hash chain; protected by fs->lock */
+	struct view *view;		/* one reference, or NULL when virtual */
+	struct snode *sn;		/* one reference when view != NULL */
+	struct vnode *vn;		/* one reference when view == NULL */
+	uint64_t nlookup;		/* kernel lookups not yet forgotten; fs->lock */
+};
+
+struct fs {
+	struct tree *tree;
+	struct fuse_session *se;
+	struct fs_config cfg;
+	pthread_mutex_t lock;
+	struct fnode **buckets;		/* protected by lock */
+	size_t n_buckets;		/* protected by lock */
+	size_t n_nodes;			/* protected by lock */
+	struct fnode *root;		/* never forgotten */
+};
+
+/* Virtual inode numbers live below this; volume inodes above (vol_id << VOL_SHIFT). */
+#define VOL_SHIFT 40
+
+void vnode_ref(struct vnode *vn);
+void vnode_unref(struct vnode *vn);
+
+/* The child @name of @dir with a new reference, or NULL. */
+struct vnode *tree_lookup(struct tree *t, struct vnode *dir, const char *name);
+
+/* The inode number of @vn's parent; its own for the root or a detached node. */
+uint64_t tree_parent_ino(struct tree *t, struct vnode *vn);
+
+/* One entry of a virtual directory listing. */
+struct tree_dirent {
+	char *name;
+	struct vnode *vn;		/* one reference */
+};
+
+/*
+ * The children of @dir, in order, each with a reference. Returns 0 (an
+ * empty directory gives *n = 0) or -ENOMEM.
+ */
+int tree_list(struct tree *t, struct vnode *dir, struct tree_dirent **out,
+	      size_t *n);
+void tree_list_free(struct tree_dirent *ents, size_t n);
+
+/*
+ * Called by the tree, holding no lock, after it added @name to @parent or
+ * removed it: the kernel forgets what it cached of that name and listing.
+ */
+void fs_name_changed(struct fs *fs, struct vnode *parent, const char *name);
+
+/* The node id of @vn's fnode if the kernel knows it, else 0. */
+uint64_t fs_vnode_nodeid(struct fs *fs, struct vnode *vn);
+
+/*
+ * Finds or makes the fnode for (@view, @sn), or for @vn when @view is NULL,
+ * and counts one kernel lookup on it. Consumes the caller's reference to @sn
+ * or @vn. Returns NULL (the reference dropped) on allocation failure.
+ */
+struct fnode *fnode_get(struct fs *fs, struct view *view, struct snode *sn,
+			struct vnode *vn);
+
+/* Subtracts @n kernel lookups; at zero the fnode goes and drops its references. */
+void fnode_forget(struct fs *fs, struct fnode *fn, uint64_t n);
+
+/* Between FUSE node ids and fnodes. */
+struct fnode *fnode_of(struct fs *fs, uint64_t ino);
+uint64_t fnode_id(struct fs *fs, struct fnode *fn);
+
+#endif

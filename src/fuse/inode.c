@@ -1,0 +1,282 @@
+/*
+ * inode.c - views and the FUSE inode table.
+ *
+ * Every entry the kernel is handed (lookup, the create family, readdirplus)
+ * adds one to the fnode's lookup count; forget subtracts. At zero the fnode
+ * leaves the table and drops its references, which may be the last ones to
+ * a store node (a RAM file's data) or to a removed pod's store.
+ */
+#define FUSE_USE_VERSION 314
+#include <errno.h>
+#include <fuse_lowlevel.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs_i.h"
+
+
+_Static_assert(sizeof(fuse_ino_t) >= sizeof(uintptr_t),
+	       "fnode addresses are used as FUSE node ids");
+
+struct view *view_new(struct store *store, uint32_t vol_id, bool read_only,
+		      const struct view_cache *cache)
+{
+	struct view *v = calloc(1, sizeof(*v));
+	int rc;
+
+	if (!v)
+		return NULL;
+	rc = store->ops->root(store, &v->root);
+	if (rc) {
+		free(v);
+		errno = -rc;
+		return NULL;
+	}
+	store_ref(store);
+	v->store = store;
+	v->read_only = read_only;
+	v->vol_id = vol_id;
+	v->cache = *cache;
+	v->refs = 1;
+	return v;
+}
+
+void view_ref(struct view *v)
+{
+	__atomic_add_fetch(&v->refs, 1, __ATOMIC_RELAXED);
+}
+
+void view_unref(struct view *v)
+{
+	if (!v || __atomic_sub_fetch(&v->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	store_put(v->root);
+	store_unref(v->store);
+	free(v);
+}
+
+static size_t key_hash(const struct fs *fs, const void *a, const void *b)
+{
+	uint64_t h = (uintptr_t)a * 0x9e3779b97f4a7c15ULL;
+
+	h ^= (uintptr_t)b + 0x7f4a7c159e3779b9ULL + (h << 6) + (h >> 2);
+	h *= 0xbf58476d1ce4e5b9ULL;
+	return (h ^ (h >> 31)) & (fs->n_buckets - 1);
+}
+
+static size_t fnode_hash(const struct fs *fs, const struct fnode *fn)
+{
+	return fn->view ? key_hash(fs, fn->view, fn->sn)
+			: key_hash(fs, NULL, fn->vn);
+}
+
+/* Caller holds fs->lock. Doubles the table; on failure keeps the old one. */
+static void table_grow(struct fs *fs)
+{
+	size_t old_n = fs->n_buckets;
+	struct fnode **old = fs->buckets;
+	struct fnode **buckets = calloc(old_n * 2, sizeof(*buckets));
+
+	if (!buckets)
+		return;
+	fs->buckets = buckets;
+	fs->n_buckets = old_n * 2;
+	for (size_t i = 0; i < old_n; i++) {
+		struct fnode *fn = old[i];
+
+		while (fn) {
+			struct fnode *next = fn->next;
+			size_t h = fnode_hash(fs, fn);
+
+			fn->next = buckets[h];
+			buckets[h] = fn;
+			fn = next;
+		}
+	}
+	free(old);
+}
+
+/*
+ * Finds or makes the fnode for (@view, @sn) or, with @view NULL, for @vn,
+ * and counts one kernel lookup on it. Consumes the caller's reference to
+ * @sn or @vn. Returns NULL (the reference dropped) on allocation failure.
+ */
+struct fnode *fnode_get(struct fs *fs, struct view *view, struct snode *sn,
+			struct vnode *vn)
+{
+	const void *obj = view ? (const void *)sn : (const void *)vn;
+	struct fnode *fn;
+	size_t h;
+
+	pthread_mutex_lock(&fs->lock);
+	h = key_hash(fs, view, obj);
+	for (fn = fs->buckets[h]; fn; fn = fn->next) {
+		if (fn->view == view && (view ? fn->sn == sn : fn->vn == vn))
+			break;
+	}
+	if (fn) {
+		fn->nlookup++;
+		pthread_mutex_unlock(&fs->lock);
+		goto out_drop_ref;
+	}
+	fn = calloc(1, sizeof(*fn));
+	if (!fn) {
+		pthread_mutex_unlock(&fs->lock);
+		goto out_drop_ref;
+	}
+	fn->view = view;
+	fn->sn = sn;
+	fn->vn = vn;
+	fn->nlookup = 1;
+	if (view)
+		view_ref(view);
+	fn->next = fs->buckets[h];
+	fs->buckets[h] = fn;
+	if (++fs->n_nodes > fs->n_buckets)
+		table_grow(fs);
+	pthread_mutex_unlock(&fs->lock);
+	return fn;
+
+out_drop_ref:
+	if (view)
+		store_put(sn);
+	else
+		vnode_unref(vn);
+	return fn;
+}
+
+static void fnode_free(struct fnode *fn)
+{
+	if (fn->view) {
+		store_put(fn->sn);
+		view_unref(fn->view);
+	} else {
+		vnode_unref(fn->vn);
+	}
+	free(fn);
+}
+
+/* Caller holds fs->lock. Unlinks @fn from its chain. */
+static void table_remove(struct fs *fs, struct fnode *fn)
+{
+	struct fnode **pp = &fs->buckets[fnode_hash(fs, fn)];
+
+	while (*pp != fn)
+		pp = &(*pp)->next;
+	*pp = fn->next;
+	fs->n_nodes--;
+}
+
+void fnode_forget(struct fs *fs, struct fnode *fn, uint64_t n)
+{
+	pthread_mutex_lock(&fs->lock);
+	if (fn == fs->root || fn->nlookup > n) {
+		if (fn != fs->root)
+			fn->nlookup -= n;
+		pthread_mutex_unlock(&fs->lock);
+		return;
+	}
+	table_remove(fs, fn);
+	pthread_mutex_unlock(&fs->lock);
+	fnode_free(fn);
+}
+
+struct fnode *fnode_of(struct fs *fs, uint64_t ino)
+{
+	return ino == FUSE_ROOT_ID ? fs->root : (struct fnode *)(uintptr_t)ino;
+}
+
+uint64_t fnode_id(struct fs *fs, struct fnode *fn)
+{
+	return fn == fs->root ? FUSE_ROOT_ID : (uint64_t)(uintptr_t)fn;
+}
+
+uint64_t fs_vnode_nodeid(struct fs *fs, struct vnode *vn)
+{
+	struct fnode *fn;
+	uint64_t id = 0;
+
+	if (vn == fs->tree->root)
+		return FUSE_ROOT_ID;
+	pthread_mutex_lock(&fs->lock);
+	for (fn = fs->buckets[key_hash(fs, NULL, vn)]; fn; fn = fn->next) {
+		if (!fn->view && fn->vn == vn) {
+			id = (uint64_t)(uintptr_t)fn;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&fs->lock);
+	return id;
+}
+
+/*
+ * The kernel may keep a dentry for a removed name, or a negative one for an
+ * added name, for as long as the entry timeout: tell it now. Also drop the
+ * directory's cached attributes and listing.
+ */
+void fs_name_changed(struct fs *fs, struct vnode *parent, const char *name)
+{
+	uint64_t id;
+
+	if (!fs->se)
+		return;
+	id = fs_vnode_nodeid(fs, parent);
+	if (!id)
+		return;
+	fuse_lowlevel_notify_inval_entry(fs->se, id, name, strlen(name));
+	fuse_lowlevel_notify_inval_inode(fs->se, id, 0, 0);
+}
+
+struct fs *fs_new(struct tree *t, const struct fs_config *cfg)
+{
+	struct fs *fs = calloc(1, sizeof(*fs));
+
+	if (!fs)
+		return NULL;
+	fs->n_buckets = 1024;
+	fs->buckets = calloc(fs->n_buckets, sizeof(*fs->buckets));
+	fs->root = calloc(1, sizeof(*fs->root));
+	if (!fs->buckets || !fs->root)
+		goto out_free;
+	pthread_mutex_init(&fs->lock, NULL);
+	fs->tree = t;
+	fs->cfg = *cfg;
+	vnode_ref(t->root);
+	fs->root->vn = t->root;
+	fs->root->nlookup = 1;
+	t->fs = fs;
+	return fs;
+
+out_free:
+	free(fs->root);
+	free(fs->buckets);
+	free(fs);
+	return NULL;
+}
+
+void fs_set_session(struct fs *fs, struct fuse_session *se)
+{
+	fs->se = se;
+}
+
+void fs_free(struct fs *fs)
+{
+	if (!fs)
+		return;
+	fs->tree->fs = NULL;
+	for (size_t i = 0; i < fs->n_buckets; i++) {
+		struct fnode *fn = fs->buckets[i];
+
+		while (fn) {
+			struct fnode *next = fn->next;
+
+			fnode_free(fn);
+			fn = next;
+		}
+	}
+	vnode_unref(fs->root->vn);
+	free(fs->root);
+	free(fs->buckets);
+	pthread_mutex_destroy(&fs->lock);
+	free(fs);
+}

@@ -1,0 +1,1194 @@
+/*
+ * ops.c - the FUSE low-level operations.
+ *
+ * Each handler finds its inode, refuses what the inode's view forbids
+ * (EROFS on a read-only view or a virtual level), makes one call on a store
+ * or the virtual tree, and replies exactly once. Helpers return 0 or -errno
+ * and never reply.
+ *
+ * Inode numbers users see: a virtual node's own number, or for a volume
+ * (vol_id << VOL_SHIFT) | (the store's ino), the same in stat and readdir.
+ */
+#define FUSE_USE_VERSION 314
+#include <errno.h>
+#include <fcntl.h>
+#include <fuse_lowlevel.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "fs_i.h"
+#include "podvolfs/log.h"
+
+/* Virtual levels change when pods come and go; the tree tells the kernel. */
+#define VIRTUAL_TIMEOUT 1.0
+
+/* An open file or directory. */
+struct fhandle {
+	struct view *view;		/* one reference, NULL when virtual */
+	struct store_file *sf;		/* the store's handle when view != NULL */
+	char *data;			/* virtual file: its contents */
+	size_t len;
+	struct tree_dirent *ents;	/* virtual directory: its children */
+	size_t n_ents;
+};
+
+static struct fs *fs_of(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+static struct fnode *node_of(fuse_req_t req, fuse_ino_t ino)
+{
+	return fnode_of(fs_of(req), ino);
+}
+
+static struct fhandle *handle_of(struct fuse_file_info *fi)
+{
+	return fi ? (struct fhandle *)(uintptr_t)fi->fh : NULL;
+}
+
+static uint64_t user_ino(const struct view *v, uint64_t ino)
+{
+	return ((uint64_t)v->vol_id << VOL_SHIFT) |
+	       (ino & ((1ULL << VOL_SHIFT) - 1));
+}
+
+/* True when nothing may change through @fn. */
+static bool is_read_only(const struct fnode *fn)
+{
+	return !fn->view || fn->view->read_only;
+}
+
+static void virtual_stat(struct vnode *vn, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = vn->ino;
+	st->st_atim = vn->time;
+	st->st_mtim = vn->time;
+	st->st_ctim = vn->time;
+	st->st_blksize = 4096;
+	if (vn->kind == VNODE_FILE) {
+		char *buf;
+		size_t len = 0;
+
+		st->st_mode = S_IFREG | 0444;
+		st->st_nlink = 1;
+		if (vn->content(vn->ctx, &buf, &len) == 0)
+			free(buf);
+		st->st_size = len;
+		st->st_blocks = (len + 511) / 512;
+	} else {
+		st->st_mode = S_IFDIR | 0555;
+		st->st_nlink = 2;
+	}
+}
+
+static int node_stat(struct fnode *fn, struct fhandle *fh, struct stat *st)
+{
+	struct store *s;
+	int rc;
+
+	if (!fn->view) {
+		virtual_stat(fn->vn, st);
+		return 0;
+	}
+	s = fn->view->store;
+	rc = s->ops->getattr(s, fn->sn, fh ? fh->sf : NULL, st);
+	if (rc == 0)
+		st->st_ino = user_ino(fn->view, st->st_ino);
+	return rc;
+}
+
+static double attr_timeout(const struct fnode *fn)
+{
+	return fn->view ? fn->view->cache.attr_timeout : VIRTUAL_TIMEOUT;
+}
+
+/*
+ * Replies with @child (one lookup already counted on it). If the kernel
+ * never gets the reply, the count is taken back.
+ */
+static void reply_entry(fuse_req_t req, struct fnode *child,
+			const struct stat *st)
+{
+	struct fs *fs = fs_of(req);
+	struct fuse_entry_param e = {
+		.ino = fnode_id(fs, child),
+		.attr = *st,
+		.attr_timeout = attr_timeout(child),
+		.entry_timeout = child->view ? child->view->cache.entry_timeout
+					     : VIRTUAL_TIMEOUT,
+	};
+
+	if (fuse_reply_entry(req, &e))
+		fnode_forget(fs, child, 1);
+}
+
+/*
+ * Counts a kernel entry for the virtual node @vn (its reference consumed):
+ * the node itself, or the root of the view mounted there.
+ */
+static int vnode_entry(struct fs *fs, struct vnode *vn, struct fnode **out,
+		       struct stat *st)
+{
+	struct view *view = vn->view;
+	struct store *s;
+	int rc;
+
+	if (vn->kind != VNODE_MOUNT) {
+		virtual_stat(vn, st);
+		*out = fnode_get(fs, NULL, NULL, vn);
+		return *out ? 0 : -ENOMEM;
+	}
+	s = view->store;
+	rc = s->ops->getattr(s, view->root, NULL, st);
+	if (rc == 0) {
+		st->st_ino = user_ino(view, st->st_ino);
+		store_get(view->root);
+		*out = fnode_get(fs, view, view->root, NULL);
+		rc = *out ? 0 : -ENOMEM;
+	}
+	vnode_unref(vn);
+	return rc;
+}
+
+/* Counts the store node @sn (its reference consumed) as an entry of @view. */
+static int store_entry(struct fs *fs, struct view *view, struct snode *sn,
+		       struct stat *st, struct fnode **out)
+{
+	st->st_ino = user_ino(view, st->st_ino);
+	*out = fnode_get(fs, view, sn, NULL);
+	return *out ? 0 : -ENOMEM;
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fs *fs = fs_of(req);
+	struct fnode *dir = node_of(req, parent);
+	struct fnode *child;
+	struct snode *sn;
+	struct stat st;
+	struct store *s;
+	int rc;
+
+	if (!dir->view) {
+		struct vnode *vn = tree_lookup(fs->tree, dir->vn, name);
+
+		rc = vn ? vnode_entry(fs, vn, &child, &st) : -ENOENT;
+	} else {
+		s = dir->view->store;
+		rc = s->ops->lookup(s, dir->sn, name, &sn, &st);
+		if (rc == 0)
+			rc = store_entry(fs, dir->view, sn, &st, &child);
+	}
+	if (rc)
+		fuse_reply_err(req, -rc);
+	else
+		reply_entry(req, child, &st);
+}
+
+static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	fnode_forget(fs_of(req), node_of(req, ino), nlookup);
+	fuse_reply_none(req);
+}
+
+static void op_forget_multi(fuse_req_t req, size_t count,
+			    struct fuse_forget_data *forgets)
+{
+	for (size_t i = 0; i < count; i++)
+		fnode_forget(fs_of(req), node_of(req, forgets[i].ino),
+			     forgets[i].nlookup);
+	fuse_reply_none(req);
+}
+
+static void op_getattr(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct fnode *fn = node_of(req, ino);
+	struct stat st;
+	int rc;
+
+	rc = node_stat(fn, handle_of(fi), &st);
+	if (rc)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_attr(req, &st, attr_timeout(fn));
+}
+
+static int store_set_bits(int to_set)
+{
+	static const struct {
+		int fuse;
+		int store;
+	} map[] = {
+		{ FUSE_SET_ATTR_MODE, STORE_SET_MODE },
+		{ FUSE_SET_ATTR_UID, STORE_SET_UID },
+		{ FUSE_SET_ATTR_GID, STORE_SET_GID },
+		{ FUSE_SET_ATTR_SIZE, STORE_SET_SIZE },
+		{ FUSE_SET_ATTR_ATIME, STORE_SET_ATIME },
+		{ FUSE_SET_ATTR_MTIME, STORE_SET_MTIME },
+		{ FUSE_SET_ATTR_ATIME_NOW, STORE_SET_ATIME_NOW },
+		{ FUSE_SET_ATTR_MTIME_NOW, STORE_SET_MTIME_NOW },
+		{ FUSE_SET_ATTR_CTIME, STORE_SET_CTIME },
+	};
+	int bits = 0;
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (to_set & map[i].fuse)
+			bits |= map[i].store;
+	return bits;
+}
+
+static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+		       int to_set, struct fuse_file_info *fi)
+{
+	struct fnode *fn = node_of(req, ino);
+	struct fhandle *fh = handle_of(fi);
+	struct store *s;
+	struct stat st;
+	int rc;
+
+	if (is_read_only(fn)) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	s = fn->view->store;
+	rc = s->ops->setattr(s, fn->sn, fh ? fh->sf : NULL, attr,
+			     store_set_bits(to_set), &st);
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	st.st_ino = user_ino(fn->view, st.st_ino);
+	fuse_reply_attr(req, &st, attr_timeout(fn));
+}
+
+static void op_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct fnode *fn = node_of(req, ino);
+	char buf[PATH_MAX + 1];
+	struct store *s;
+	int rc;
+
+	if (!fn->view) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	s = fn->view->store;
+	rc = s->ops->readlink(s, fn->sn, buf, sizeof(buf));
+	if (rc < 0)
+		fuse_reply_err(req, -rc);
+	else if ((size_t)rc >= sizeof(buf))
+		fuse_reply_err(req, ENAMETOOLONG);
+	else
+		fuse_reply_readlink(req, buf);
+}
+
+static struct store_cred cred_of(fuse_req_t req)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+
+	return (struct store_cred){ .uid = ctx->uid, .gid = ctx->gid };
+}
+
+/* The writable store directory behind @parent, or an errno for the reply. */
+static int writable_dir(fuse_req_t req, fuse_ino_t parent,
+			struct fnode **out)
+{
+	struct fnode *dir = node_of(req, parent);
+
+	if (is_read_only(dir))
+		return EROFS;
+	*out = dir;
+	return 0;
+}
+
+/* Ends a create-family request: counts the new entry and replies. */
+static void reply_new_entry(fuse_req_t req, struct fnode *dir, int rc,
+			    struct snode *sn, struct stat *st)
+{
+	struct fnode *child;
+
+	if (rc == 0)
+		rc = store_entry(fs_of(req), dir->view, sn, st, &child);
+	if (rc)
+		fuse_reply_err(req, -rc);
+	else
+		reply_entry(req, child, st);
+}
+
+static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode, dev_t rdev)
+{
+	struct store_cred cred = cred_of(req);
+	struct fnode *dir;
+	struct snode *sn;
+	struct store *s;
+	struct stat st;
+	int err;
+	int rc;
+
+	err = writable_dir(req, parent, &dir);
+	if (err) {
+		fuse_reply_err(req, err);
+		return;
+	}
+	s = dir->view->store;
+	rc = s->ops->mknod(s, dir->sn, name, mode, rdev, &cred, &sn, &st);
+	reply_new_entry(req, dir, rc, sn, &st);
+}
+
+static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode)
+{
+	struct store_cred cred = cred_of(req);
+	struct fnode *dir;
+	struct snode *sn;
+	struct store *s;
+	struct stat st;
+	int err;
+	int rc;
+
+	err = writable_dir(req, parent, &dir);
+	if (err) {
+		fuse_reply_err(req, err);
+		return;
+	}
+	s = dir->view->store;
+	rc = s->ops->mkdir(s, dir->sn, name, mode, &cred, &sn, &st);
+	reply_new_entry(req, dir, rc, sn, &st);
+}
+
+static void op_symlink(fuse_req_t req, const char *target, fuse_ino_t parent,
+		       const char *name)
+{
+	struct store_cred cred = cred_of(req);
+	struct fnode *dir;
+	struct snode *sn;
+	struct store *s;
+	struct stat st;
+	int err;
+	int rc;
+
+	err = writable_dir(req, parent, &dir);
+	if (err) {
+		fuse_reply_err(req, err);
+		return;
+	}
+	s = dir->view->store;
+	rc = s->ops->symlink(s, dir->sn, name, target, &cred, &sn, &st);
+	reply_new_entry(req, dir, rc, sn, &st);
+}
+
+static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+		    const char *newname)
+{
+	struct fnode *fn = node_of(req, ino);
+	struct fnode *dir;
+	struct snode *sn;
+	struct store *s;
+	struct stat st;
+	int err;
+	int rc;
+
+	err = writable_dir(req, newparent, &dir);
+	if (!err && fn->view != dir->view)
+		err = EXDEV;
+	if (err) {
+		fuse_reply_err(req, err);
+		return;
+	}
+	s = dir->view->store;
+	rc = s->ops->link(s, fn->sn, dir->sn, newname, &sn, &st);
+	reply_new_entry(req, dir, rc, sn, &st);
+}
+
+static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fnode *dir;
+	struct store *s;
+	int err;
+
+	err = writable_dir(req, parent, &dir);
+	if (err) {
+		fuse_reply_err(req, err);
+		return;
+	}
+	s = dir->view->store;
+	fuse_reply_err(req, -s->ops->unlink(s, dir->sn, name));
+}
+
+static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fnode *dir;
+	struct store *s;
+	int err;
+
+	err = writable_dir(req, parent, &dir);
+	if (err) {
+		fuse_reply_err(req, err);
+		return;
+	}
+	s = dir->view->store;
+	fuse_reply_err(req, -s->ops->rmdir(s, dir->sn, name));
+}
+
+static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      fuse_ino_t newparent, const char *newname,
+		      unsigned int flags)
+{
+	struct fnode *dir;
+	struct fnode *newdir;
+	struct store *s;
+	int err;
+
+	err = writable_dir(req, parent, &dir);
+	if (!err)
+		err = writable_dir(req, newparent, &newdir);
+	if (!err && dir->view != newdir->view)
+		err = EXDEV;
+	if (!err && (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)))
+		err = EINVAL;
+	if (err) {
+		fuse_reply_err(req, err);
+		return;
+	}
+	s = dir->view->store;
+	fuse_reply_err(req, -s->ops->rename(s, dir->sn, name, newdir->sn,
+					     newname, flags));
+}
+
+static struct fhandle *handle_new(struct view *view, struct store_file *sf)
+{
+	struct fhandle *fh = calloc(1, sizeof(*fh));
+
+	if (!fh)
+		return NULL;
+	if (view)
+		view_ref(view);
+	fh->view = view;
+	fh->sf = sf;
+	return fh;
+}
+
+static void handle_free(struct fhandle *fh)
+{
+	view_unref(fh->view);
+	free(fh->data);
+	tree_list_free(fh->ents, fh->n_ents);
+	free(fh);
+}
+
+static bool wants_write(int flags)
+{
+	return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
+}
+
+static void open_virtual(fuse_req_t req, struct fnode *fn,
+			 struct fuse_file_info *fi)
+{
+	struct vnode *vn = fn->vn;
+	struct fhandle *fh;
+	int rc;
+
+	if (wants_write(fi->flags)) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	fh = handle_new(NULL, NULL);
+	if (!fh) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	rc = vn->content(vn->ctx, &fh->data, &fh->len);
+	if (rc) {
+		handle_free(fh);
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	/* Contents change without the kernel's knowledge: never cache them. */
+	fi->direct_io = 1;
+	fi->fh = (uintptr_t)fh;
+	if (fuse_reply_open(req, fi))
+		handle_free(fh);
+}
+
+static void reply_store_open(fuse_req_t req, struct fnode *fn,
+			     struct store_file *sf, struct fuse_file_info *fi)
+{
+	struct store *s = fn->view->store;
+	struct fhandle *fh = handle_new(fn->view, sf);
+
+	if (!fh) {
+		s->ops->release(s, sf);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	fi->keep_cache = fn->view->cache.keep_cache;
+	fi->fh = (uintptr_t)fh;
+	/* Drop the handle if the opener is gone before it gets it. */
+	if (fuse_reply_open(req, fi)) {
+		s->ops->release(s, sf);
+		handle_free(fh);
+	}
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fnode *fn = node_of(req, ino);
+	struct store_file *sf;
+	struct store *s;
+	int rc;
+
+	if (!fn->view) {
+		open_virtual(req, fn, fi);
+		return;
+	}
+	if (fn->view->read_only && wants_write(fi->flags)) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	s = fn->view->store;
+	rc = s->ops->open(s, fn->sn, fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY),
+			  &sf);
+	if (rc)
+		fuse_reply_err(req, -rc);
+	else
+		reply_store_open(req, fn, sf, fi);
+}
+
+static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      mode_t mode, struct fuse_file_info *fi)
+{
+	struct store_cred cred = cred_of(req);
+	struct fs *fs = fs_of(req);
+	struct fuse_entry_param e = { 0 };
+	struct store_file *sf;
+	struct fnode *child;
+	struct fnode *dir;
+	struct fhandle *fh;
+	struct snode *sn;
+	struct store *s;
+	struct stat st;
+	int rc;
+
+	rc = -writable_dir(req, parent, &dir);
+	if (rc)
+		goto out_err;
+	s = dir->view->store;
+	rc = s->ops->create(s, dir->sn, name, mode, fi->flags & ~O_NOCTTY,
+			    &cred, &sn, &st, &sf);
+	if (rc)
+		goto out_err;
+	fh = handle_new(dir->view, sf);
+	if (!fh) {
+		s->ops->release(s, sf);
+		store_put(sn);
+		rc = -ENOMEM;
+		goto out_err;
+	}
+	rc = store_entry(fs, dir->view, sn, &st, &child);
+	if (rc) {
+		s->ops->release(s, sf);
+		handle_free(fh);
+		goto out_err;
+	}
+	fi->keep_cache = dir->view->cache.keep_cache;
+	fi->fh = (uintptr_t)fh;
+	e.ino = fnode_id(fs, child);
+	e.attr = st;
+	e.attr_timeout = dir->view->cache.attr_timeout;
+	e.entry_timeout = dir->view->cache.entry_timeout;
+	if (fuse_reply_create(req, &e, fi)) {
+		s->ops->release(s, sf);
+		handle_free(fh);
+		fnode_forget(fs, child, 1);
+	}
+	return;
+
+out_err:
+	fuse_reply_err(req, -rc);
+}
+
+/* A per-thread buffer for stores that cannot hand out an fd. */
+static pthread_key_t read_buf_key;
+static pthread_once_t read_buf_once = PTHREAD_ONCE_INIT;
+
+static void read_buf_key_make(void)
+{
+	pthread_key_create(&read_buf_key, free);
+}
+
+static char *read_buf(size_t size)
+{
+	struct rbuf {
+		size_t size;
+		char data[];
+	} *rb;
+
+	pthread_once(&read_buf_once, read_buf_key_make);
+	rb = pthread_getspecific(read_buf_key);
+	if (rb && rb->size >= size)
+		return rb->data;
+	free(rb);
+	rb = malloc(sizeof(*rb) + size);
+	pthread_setspecific(read_buf_key, rb);
+	if (!rb)
+		return NULL;
+	rb->size = size;
+	return rb->data;
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct fhandle *fh = handle_of(fi);
+	struct store *s;
+	ssize_t n;
+	char *buf;
+
+	(void)ino;
+	if (!fh->view) {
+		size_t start = (size_t)off < fh->len ? (size_t)off : fh->len;
+		size_t len = fh->len - start < size ? fh->len - start : size;
+
+		fuse_reply_buf(req, fh->data + start, len);
+		return;
+	}
+	if (fh->sf->fd >= 0) {
+		struct fuse_bufvec bv = FUSE_BUFVEC_INIT(size);
+
+		bv.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+		bv.buf[0].fd = fh->sf->fd;
+		bv.buf[0].pos = off;
+		fuse_reply_data(req, &bv, FUSE_BUF_SPLICE_MOVE);
+		return;
+	}
+	buf = read_buf(size);
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	s = fh->view->store;
+	n = s->ops->read(s, fh->sf, buf, size, off);
+	if (n < 0)
+		fuse_reply_err(req, (int)-n);
+	else
+		fuse_reply_buf(req, buf, n);
+}
+
+static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
+		     size_t size, off_t off, struct fuse_file_info *fi)
+{
+	struct fhandle *fh = handle_of(fi);
+	struct store *s;
+	ssize_t n;
+
+	(void)ino;
+	if (!fh->view || fh->view->read_only) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	s = fh->view->store;
+	n = s->ops->write(s, fh->sf, buf, size, off);
+	if (n < 0)
+		fuse_reply_err(req, (int)-n);
+	else
+		fuse_reply_write(req, n);
+}
+
+static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fhandle *fh = handle_of(fi);
+	struct store *s;
+
+	(void)ino;
+	if (!fh->view) {
+		fuse_reply_err(req, 0);
+		return;
+	}
+	s = fh->view->store;
+	fuse_reply_err(req, s->ops->flush ? -s->ops->flush(s, fh->sf) : 0);
+}
+
+static void op_release(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct fhandle *fh = handle_of(fi);
+
+	(void)ino;
+	if (fh->view)
+		fh->view->store->ops->release(fh->view->store, fh->sf);
+	handle_free(fh);
+	fuse_reply_err(req, 0);
+}
+
+static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+		     struct fuse_file_info *fi)
+{
+	struct fhandle *fh = handle_of(fi);
+	struct store *s;
+
+	(void)ino;
+	if (!fh->view) {
+		fuse_reply_err(req, 0);
+		return;
+	}
+	s = fh->view->store;
+	fuse_reply_err(req, -s->ops->fsync(s, fh->sf, datasync));
+}
+
+static void op_opendir(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct fnode *fn = node_of(req, ino);
+	struct store_file *sf = NULL;
+	struct fhandle *fh;
+	struct store *s;
+	int rc;
+
+	if (fn->view) {
+		s = fn->view->store;
+		rc = s->ops->opendir(s, fn->sn, &sf);
+		if (rc) {
+			fuse_reply_err(req, -rc);
+			return;
+		}
+	}
+	fh = handle_new(fn->view, sf);
+	if (!fh) {
+		rc = -ENOMEM;
+		goto out_release;
+	}
+	if (!fn->view) {
+		rc = tree_list(fs_of(req)->tree, fn->vn, &fh->ents, &fh->n_ents);
+		if (rc)
+			goto out_free;
+	} else if (fn->view->cache.keep_cache) {
+		fi->cache_readdir = 1;
+		fi->keep_cache = 1;
+	}
+	fi->fh = (uintptr_t)fh;
+	if (fuse_reply_open(req, fi) == 0)
+		return;
+	rc = 0;
+out_free:
+	handle_free(fh);
+out_release:
+	if (sf)
+		fn->view->store->ops->releasedir(fn->view->store, sf);
+	if (rc)
+		fuse_reply_err(req, -rc);
+}
+
+/* What readdir fills: a reply buffer and where it stands. */
+struct dirbuf {
+	fuse_req_t req;
+	struct fs *fs;
+	struct view *view;
+	bool plus;
+	char *buf;
+	size_t size;
+	size_t pos;
+};
+
+/* "." and ".." take offsets 1 and 2; stores' cookies start above. */
+#define DOT_OFF 1
+#define DOTDOT_OFF 2
+#define FIRST_OFF STORE_FIRST_COOKIE
+
+/*
+ * Adds one entry. In plus mode @fn carries one counted lookup, taken back
+ * when the entry does not fit. Returns 0, or 1 when the buffer is full.
+ */
+static int dirbuf_add(struct dirbuf *db, const char *name,
+		      const struct stat *st, off_t off, struct fnode *fn)
+{
+	size_t room = db->size - db->pos;
+	size_t len;
+
+	if (db->plus) {
+		struct fuse_entry_param e = {
+			.ino = fn ? fnode_id(db->fs, fn) : 0,
+			.attr = *st,
+			.attr_timeout = fn ? attr_timeout(fn) : 0,
+			.entry_timeout = fn ? (fn->view ? fn->view->cache.entry_timeout
+						     : VIRTUAL_TIMEOUT) : 0,
+		};
+
+		len = fuse_add_direntry_plus(db->req, db->buf + db->pos, room,
+					     name, &e, off);
+	} else {
+		len = fuse_add_direntry(db->req, db->buf + db->pos, room, name,
+					st, off);
+	}
+	if (len > room) {
+		if (fn)
+			fnode_forget(db->fs, fn, 1);
+		return 1;
+	}
+	db->pos += len;
+	return 0;
+}
+
+/*
+ * ".." names the virtual parent when there is one; inside a volume the
+ * layer does not know the parent, so it repeats the directory's own
+ * number (glibc hides entries whose d_ino is 0).
+ */
+static int add_dots(struct dirbuf *db, off_t off, struct fnode *fn,
+		    const struct stat *self)
+{
+	struct stat st = { .st_ino = self->st_ino, .st_mode = S_IFDIR };
+
+	if (off < DOT_OFF && dirbuf_add(db, ".", &st, DOT_OFF, NULL))
+		return 1;
+	if (!fn->view)
+		st.st_ino = tree_parent_ino(db->fs->tree, fn->vn);
+	if (off < DOTDOT_OFF && dirbuf_add(db, "..", &st, DOTDOT_OFF, NULL))
+		return 1;
+	return 0;
+}
+
+static int fill_store_entry(void *ctx, const char *name, const struct stat *st,
+			    off_t off, struct snode *node)
+{
+	struct dirbuf *db = ctx;
+	struct stat ust = *st;
+	struct fnode *fn = NULL;
+
+	if (node && store_entry(db->fs, db->view, node, &ust, &fn))
+		return 1;
+	if (!node)
+		ust.st_ino = user_ino(db->view, st->st_ino);
+	return dirbuf_add(db, name, &ust, off, fn);
+}
+
+static int readdir_virtual(struct dirbuf *db, struct fhandle *fh, off_t off)
+{
+	for (size_t i = off < FIRST_OFF ? 0 : off - FIRST_OFF + 1;
+	     i < fh->n_ents; i++) {
+		struct fnode *fn = NULL;
+		struct stat st;
+		int rc;
+
+		if (db->plus) {
+			vnode_ref(fh->ents[i].vn);
+			rc = vnode_entry(db->fs, fh->ents[i].vn, &fn, &st);
+			if (rc)
+				continue;
+		} else {
+			virtual_stat(fh->ents[i].vn, &st);
+			if (fh->ents[i].vn->kind == VNODE_MOUNT)
+				st.st_mode = S_IFDIR;
+		}
+		if (dirbuf_add(db, fh->ents[i].name, &st, FIRST_OFF + i, fn))
+			break;
+	}
+	return 0;
+}
+
+static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi, bool plus)
+{
+	struct fnode *fn = node_of(req, ino);
+	struct fhandle *fh = handle_of(fi);
+	struct dirbuf db = {
+		.req = req,
+		.fs = fs_of(req),
+		.view = fn->view,
+		.plus = plus,
+		.size = size,
+	};
+	struct stat self;
+	struct store *s;
+	int rc;
+
+	db.buf = malloc(size);
+	if (!db.buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	rc = node_stat(fn, NULL, &self);
+	if (rc == 0 && add_dots(&db, off, fn, &self) == 0) {
+		if (!fn->view) {
+			rc = readdir_virtual(&db, fh, off);
+		} else {
+			s = fn->view->store;
+			rc = s->ops->readdir(s, fh->sf, off < FIRST_OFF ? 0 : off,
+					     plus, fill_store_entry, &db);
+		}
+	}
+	/* Entries already added are counted lookups: send them even after an error. */
+	if (rc && db.pos == 0)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_buf(req, db.buf, db.pos);
+	free(db.buf);
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	do_readdir(req, ino, size, off, fi, false);
+}
+
+static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
+			   off_t off, struct fuse_file_info *fi)
+{
+	do_readdir(req, ino, size, off, fi, true);
+}
+
+static void op_releasedir(fuse_req_t req, fuse_ino_t ino,
+			  struct fuse_file_info *fi)
+{
+	struct fhandle *fh = handle_of(fi);
+
+	(void)ino;
+	if (fh->view)
+		fh->view->store->ops->releasedir(fh->view->store, fh->sf);
+	handle_free(fh);
+	fuse_reply_err(req, 0);
+}
+
+static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
+			struct fuse_file_info *fi)
+{
+	struct fhandle *fh = handle_of(fi);
+	struct store *s;
+
+	(void)ino;
+	if (!fh->view || !fh->view->store->ops->fsyncdir) {
+		fuse_reply_err(req, 0);
+		return;
+	}
+	s = fh->view->store;
+	fuse_reply_err(req, -s->ops->fsyncdir(s, fh->sf, datasync));
+}
+
+static void op_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct fnode *fn = node_of(req, ino);
+	struct statvfs st = {
+		.f_bsize = 4096,
+		.f_frsize = 4096,
+		.f_namemax = 255,
+	};
+	struct store *s;
+	int rc;
+
+	if (fn->view) {
+		s = fn->view->store;
+		rc = s->ops->statfs(s, fn->sn, &st);
+		if (rc) {
+			fuse_reply_err(req, -rc);
+			return;
+		}
+	}
+	fuse_reply_statfs(req, &st);
+}
+
+static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			const char *value, size_t size, int flags)
+{
+	struct fnode *fn = node_of(req, ino);
+	struct store *s;
+
+	if (is_read_only(fn)) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	s = fn->view->store;
+	if (!s->ops->setxattr) {
+		fuse_reply_err(req, EOPNOTSUPP);
+		return;
+	}
+	fuse_reply_err(req, -s->ops->setxattr(s, fn->sn, name, value, size,
+					       flags));
+}
+
+/* Replies to getxattr or listxattr: a length when @size is 0, else the bytes. */
+static void reply_xattr(fuse_req_t req, ssize_t n, const char *buf,
+			size_t size)
+{
+	if (n < 0)
+		fuse_reply_err(req, (int)-n);
+	else if (size == 0)
+		fuse_reply_xattr(req, n);
+	else
+		fuse_reply_buf(req, buf, n);
+}
+
+static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			size_t size)
+{
+	struct fnode *fn = node_of(req, ino);
+	char *buf = NULL;
+	struct store *s;
+	ssize_t n;
+
+	if (!fn->view || !fn->view->store->ops->getxattr) {
+		fuse_reply_err(req, fn->view ? EOPNOTSUPP : ENODATA);
+		return;
+	}
+	if (size && !(buf = malloc(size))) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	s = fn->view->store;
+	n = s->ops->getxattr(s, fn->sn, name, buf, size);
+	reply_xattr(req, n, buf, size);
+	free(buf);
+}
+
+static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	struct fnode *fn = node_of(req, ino);
+	char *buf = NULL;
+	struct store *s;
+	ssize_t n;
+
+	if (!fn->view || !fn->view->store->ops->listxattr) {
+		reply_xattr(req, 0, NULL, 0);
+		return;
+	}
+	if (size && !(buf = malloc(size))) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	s = fn->view->store;
+	n = s->ops->listxattr(s, fn->sn, buf, size);
+	reply_xattr(req, n, buf, size);
+	free(buf);
+}
+
+static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	struct fnode *fn = node_of(req, ino);
+	struct store *s;
+
+	if (is_read_only(fn)) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	s = fn->view->store;
+	if (!s->ops->removexattr) {
+		fuse_reply_err(req, EOPNOTSUPP);
+		return;
+	}
+	fuse_reply_err(req, -s->ops->removexattr(s, fn->sn, name));
+}
+
+static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
+			 off_t off, off_t len, struct fuse_file_info *fi)
+{
+	struct fhandle *fh = handle_of(fi);
+	struct store *s;
+
+	(void)ino;
+	if (!fh->view || fh->view->read_only) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	s = fh->view->store;
+	if (!s->ops->fallocate) {
+		fuse_reply_err(req, EOPNOTSUPP);
+		return;
+	}
+	fuse_reply_err(req, -s->ops->fallocate(s, fh->sf, mode, off, len));
+}
+
+static void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
+		     struct fuse_file_info *fi)
+{
+	struct fhandle *fh = handle_of(fi);
+	struct store *s;
+	off_t res;
+
+	(void)ino;
+	if (!fh->view || !fh->view->store->ops->lseek) {
+		fuse_reply_err(req, EOPNOTSUPP);
+		return;
+	}
+	s = fh->view->store;
+	res = s->ops->lseek(s, fh->sf, off, whence);
+	if (res < 0)
+		fuse_reply_err(req, (int)-res);
+	else
+		fuse_reply_lseek(req, res);
+}
+
+static void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in,
+			       off_t off_in, struct fuse_file_info *fi_in,
+			       fuse_ino_t ino_out, off_t off_out,
+			       struct fuse_file_info *fi_out, size_t len,
+			       int flags)
+{
+	(void)ino_in, (void)off_in, (void)fi_in, (void)ino_out;
+	(void)off_out, (void)fi_out, (void)len, (void)flags;
+	/* The kernel copies through read and write instead. */
+	fuse_reply_err(req, EOPNOTSUPP);
+}
+
+static void op_init(void *userdata, struct fuse_conn_info *conn)
+{
+	struct fs *fs = userdata;
+
+	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
+		conn->want |= FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE;
+	if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
+		conn->want |= FUSE_CAP_CACHE_SYMLINKS;
+	/*
+	 * Truncation and the clearing of setuid bits go through setattr, so
+	 * that read-only views refuse them and stores account for them.
+	 */
+	conn->want &= ~(FUSE_CAP_ATOMIC_O_TRUNC | FUSE_CAP_HANDLE_KILLPRIV);
+	/* It would apply to the whole mount, hostPaths included. */
+	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+	conn->max_write = fs->cfg.max_write;
+	conn->max_readahead = conn->max_write;
+	log_debug("kernel capabilities 0x%x, using 0x%x", conn->capable,
+		  conn->want);
+}
+
+const struct fuse_lowlevel_ops fs_ops = {
+	.init = op_init,
+	.lookup = op_lookup,
+	.forget = op_forget,
+	.forget_multi = op_forget_multi,
+	.getattr = op_getattr,
+	.setattr = op_setattr,
+	.readlink = op_readlink,
+	.mknod = op_mknod,
+	.mkdir = op_mkdir,
+	.symlink = op_symlink,
+	.link = op_link,
+	.unlink = op_unlink,
+	.rmdir = op_rmdir,
+	.rename = op_rename,
+	.open = op_open,
+	.create = op_create,
+	.read = op_read,
+	.write = op_write,
+	.flush = op_flush,
+	.release = op_release,
+	.fsync = op_fsync,
+	.opendir = op_opendir,
+	.readdir = op_readdir,
+	.readdirplus = op_readdirplus,
+	.releasedir = op_releasedir,
+	.fsyncdir = op_fsyncdir,
+	.statfs = op_statfs,
+	.setxattr = op_setxattr,
+	.getxattr = op_getxattr,
+	.listxattr = op_listxattr,
+	.removexattr = op_removexattr,
+	.fallocate = op_fallocate,
+	.lseek = op_lseek,
+	.copy_file_range = op_copy_file_range,
+};

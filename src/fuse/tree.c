@@ -1,0 +1,363 @@
+/*
+ * tree.c - the virtual upper levels of the mounted tree.
+ *
+ * The cluster layer adds and removes pods here at run time by path
+ * ("default/fortune/volumes/html"). A removed subtree is detached at once
+ * and its nodes live on while the kernel still references them, so a
+ * process inside a removed pod gets ENOENT on new lookups, not a crash.
+ * Directories are small (a namespace holds its pods), so children are a
+ * plain array.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs_i.h"
+
+void vnode_ref(struct vnode *vn)
+{
+	__atomic_add_fetch(&vn->refs, 1, __ATOMIC_RELAXED);
+}
+
+void vnode_unref(struct vnode *vn)
+{
+	if (!vn || __atomic_sub_fetch(&vn->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	/* A node whose last reference goes has been detached: no children left. */
+	if (vn->ctx_free)
+		vn->ctx_free(vn->ctx);
+	view_unref(vn->view);
+	free(vn->children);
+	free(vn->name);
+	free(vn);
+}
+
+static struct vnode *vnode_new(struct tree *t, enum vnode_kind kind,
+			       const char *name)
+{
+	struct vnode *vn = calloc(1, sizeof(*vn));
+
+	if (!vn)
+		return NULL;
+	vn->name = strdup(name);
+	if (!vn->name) {
+		free(vn);
+		return NULL;
+	}
+	vn->kind = kind;
+	vn->refs = 1;
+	vn->ino = t->next_ino++;
+	clock_gettime(CLOCK_REALTIME, &vn->time);
+	return vn;
+}
+
+struct tree *tree_new(void)
+{
+	struct tree *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	pthread_rwlock_init(&t->lock, NULL);
+	t->next_ino = 1;
+	t->root = vnode_new(t, VNODE_DIR, "");
+	if (!t->root) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static void detach_all(struct vnode *vn)
+{
+	for (size_t i = 0; i < vn->n_children; i++) {
+		struct vnode *child = vn->children[i];
+
+		detach_all(child);
+		child->parent = NULL;
+		vnode_unref(child);
+	}
+	vn->n_children = 0;
+}
+
+void tree_free(struct tree *t)
+{
+	if (!t)
+		return;
+	detach_all(t->root);
+	vnode_unref(t->root);
+	pthread_rwlock_destroy(&t->lock);
+	free(t);
+}
+
+/* Caller holds t->lock. */
+static struct vnode *find_child(struct vnode *dir, const char *name,
+				size_t *index)
+{
+	for (size_t i = 0; i < dir->n_children; i++) {
+		if (strcmp(dir->children[i]->name, name) == 0) {
+			if (index)
+				*index = i;
+			return dir->children[i];
+		}
+	}
+	return NULL;
+}
+
+/* Caller holds t->lock for writing. */
+static int add_child(struct vnode *dir, struct vnode *child)
+{
+	if (dir->n_children == dir->cap_children) {
+		size_t cap = dir->cap_children ? dir->cap_children * 2 : 8;
+		struct vnode **children = realloc(dir->children,
+						  cap * sizeof(*children));
+
+		if (!children)
+			return -ENOMEM;
+		dir->children = children;
+		dir->cap_children = cap;
+	}
+	dir->children[dir->n_children++] = child;
+	child->parent = dir;
+	return 0;
+}
+
+struct vnode *tree_lookup(struct tree *t, struct vnode *dir, const char *name)
+{
+	struct vnode *vn;
+
+	pthread_rwlock_rdlock(&t->lock);
+	vn = dir->kind == VNODE_DIR ? find_child(dir, name, NULL) : NULL;
+	if (vn)
+		vnode_ref(vn);
+	pthread_rwlock_unlock(&t->lock);
+	return vn;
+}
+
+/*
+ * Walks @path from the root, creating missing directories when @create.
+ * Stops before the last component, which is returned in *@last (pointing
+ * into @copy). Caller holds t->lock for writing when @create.
+ */
+static int walk_parent(struct tree *t, char *copy, bool create,
+		       struct vnode **dirp, char **last)
+{
+	struct vnode *dir = t->root;
+	char *name = copy;
+	char *slash;
+	int rc;
+
+	while ((slash = strchr(name, '/'))) {
+		struct vnode *next;
+
+		*slash = '\0';
+		next = find_child(dir, name, NULL);
+		if (!next) {
+			if (!create)
+				return -ENOENT;
+			next = vnode_new(t, VNODE_DIR, name);
+			if (!next)
+				return -ENOMEM;
+			rc = add_child(dir, next);
+			if (rc) {
+				vnode_unref(next);
+				return rc;
+			}
+		} else if (next->kind != VNODE_DIR) {
+			return -ENOTDIR;
+		}
+		dir = next;
+		name = slash + 1;
+	}
+	if (!*name)
+		return -EINVAL;
+	*dirp = dir;
+	*last = name;
+	return 0;
+}
+
+/*
+ * Adds a node at @path with the kind and payload of @tmpl, all under the
+ * lock, so no request sees it half made. The new name is announced to the
+ * kernel after the lock is dropped, so that no negative dentry it cached
+ * hides it.
+ */
+static int tree_add(struct tree *t, const char *path, const struct vnode *tmpl)
+{
+	char *copy = strdup(path);
+	struct vnode *dir;
+	struct vnode *vn;
+	char *last;
+	int rc;
+
+	if (!copy)
+		return -ENOMEM;
+	pthread_rwlock_wrlock(&t->lock);
+	rc = walk_parent(t, copy, true, &dir, &last);
+	if (rc)
+		goto out_unlock;
+	vn = find_child(dir, last, NULL);
+	if (vn) {
+		rc = tmpl->kind == VNODE_DIR && vn->kind == VNODE_DIR ? 0 : -EEXIST;
+		goto out_unlock;
+	}
+	rc = -ENOMEM;
+	vn = vnode_new(t, tmpl->kind, last);
+	if (!vn)
+		goto out_unlock;
+	rc = add_child(dir, vn);
+	if (rc) {
+		vnode_unref(vn);
+		goto out_unlock;
+	}
+	vn->content = tmpl->content;
+	vn->ctx = tmpl->ctx;
+	vn->ctx_free = tmpl->ctx_free;
+	vn->view = tmpl->view;
+	if (vn->view)
+		view_ref(vn->view);
+	vnode_ref(dir);
+	pthread_rwlock_unlock(&t->lock);
+	if (t->fs)
+		fs_name_changed(t->fs, dir, last);
+	vnode_unref(dir);
+	free(copy);
+	return 0;
+
+out_unlock:
+	pthread_rwlock_unlock(&t->lock);
+	free(copy);
+	return rc;
+}
+
+int tree_add_dir(struct tree *t, const char *path)
+{
+	struct vnode tmpl = { .kind = VNODE_DIR };
+
+	return tree_add(t, path, &tmpl);
+}
+
+int tree_add_file(struct tree *t, const char *path, tree_content_fn fn,
+		  void *ctx, void (*ctx_free)(void *ctx))
+{
+	struct vnode tmpl = {
+		.kind = VNODE_FILE,
+		.content = fn,
+		.ctx = ctx,
+		.ctx_free = ctx_free,
+	};
+
+	return tree_add(t, path, &tmpl);
+}
+
+int tree_add_mount(struct tree *t, const char *path, struct view *view)
+{
+	struct vnode tmpl = { .kind = VNODE_MOUNT, .view = view };
+
+	return tree_add(t, path, &tmpl);
+}
+
+static int tree_detach(struct tree *t, const char *path, bool only_empty)
+{
+	char *copy = strdup(path);
+	struct vnode *dir;
+	struct vnode *vn;
+	size_t index;
+	char *last;
+	int rc;
+
+	if (!copy)
+		return -ENOMEM;
+	pthread_rwlock_wrlock(&t->lock);
+	rc = walk_parent(t, copy, false, &dir, &last);
+	if (rc)
+		goto out_unlock;
+	vn = find_child(dir, last, &index);
+	rc = -ENOENT;
+	if (!vn)
+		goto out_unlock;
+	rc = -ENOTEMPTY;
+	if (only_empty && vn->n_children)
+		goto out_unlock;
+	detach_all(vn);
+	memmove(&dir->children[index], &dir->children[index + 1],
+		(dir->n_children - index - 1) * sizeof(*dir->children));
+	dir->n_children--;
+	vn->parent = NULL;
+	vnode_ref(dir);
+	pthread_rwlock_unlock(&t->lock);
+	if (t->fs)
+		fs_name_changed(t->fs, dir, vn->name);
+	vnode_unref(dir);
+	vnode_unref(vn);
+	free(copy);
+	return 0;
+
+out_unlock:
+	pthread_rwlock_unlock(&t->lock);
+	free(copy);
+	return rc;
+}
+
+int tree_remove(struct tree *t, const char *path)
+{
+	return tree_detach(t, path, false);
+}
+
+int tree_remove_empty(struct tree *t, const char *path)
+{
+	return tree_detach(t, path, true);
+}
+
+int tree_list(struct tree *t, struct vnode *dir, struct tree_dirent **out,
+	      size_t *n)
+{
+	struct tree_dirent *ents = NULL;
+	size_t count;
+	size_t i;
+
+	pthread_rwlock_rdlock(&t->lock);
+	count = dir->n_children;
+	if (count) {
+		ents = calloc(count, sizeof(*ents));
+		if (!ents)
+			goto out_nomem;
+	}
+	for (i = 0; i < count; i++) {
+		ents[i].name = strdup(dir->children[i]->name);
+		if (!ents[i].name)
+			goto out_free;
+		ents[i].vn = dir->children[i];
+		vnode_ref(ents[i].vn);
+	}
+	pthread_rwlock_unlock(&t->lock);
+	*out = ents;
+	*n = count;
+	return 0;
+
+out_free:
+	pthread_rwlock_unlock(&t->lock);
+	tree_list_free(ents, i);
+	return -ENOMEM;
+out_nomem:
+	pthread_rwlock_unlock(&t->lock);
+	return -ENOMEM;
+}
+
+void tree_list_free(struct tree_dirent *ents, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(ents[i].name);
+		vnode_unref(ents[i].vn);
+	}
+	free(ents);
+}
+
+uint64_t tree_parent_ino(struct tree *t, struct vnode *vn)
+{
+	uint64_t ino;
+
+	pthread_rwlock_rdlock(&t->lock);
+	ino = vn->parent ? vn->parent->ino : vn->ino;
+	pthread_rwlock_unlock(&t->lock);
+	return ino;
+}
