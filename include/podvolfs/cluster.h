@@ -1,0 +1,53 @@
+/*
+ * cluster.h - the objects' life: pods appearing and going.
+ *
+ * The cluster reads SOURCE (a manifest file or a directory of them), works
+ * out which pods should exist, and makes the tree match: new pods get their
+ * volumes set up and appear, gone pods disappear and their emptyDirs are
+ * deleted, edited pods (a new UID) are replaced. A manifest file that fails
+ * to load changes nothing: its pods stay as they were.
+ */
+#ifndef PODVOLFS_CLUSTER_H
+#define PODVOLFS_CLUSTER_H
+
+#include <stdint.h>
+
+#include "podvolfs/fs.h"
+
+struct cluster_config {
+	const char *source;		/* absolute path of a file or directory */
+	const char *state_dir;		/* absolute path */
+	uint64_t memory_limit;		/* bytes; ceiling of each Memory emptyDir */
+};
+
+struct cluster;
+
+/*
+ * Opens the state directory (creating it, mode 0700) and binds the cluster
+ * to @tree. Reads nothing yet. Returns NULL with errno set.
+ */
+struct cluster *cluster_new(const struct cluster_config *cfg,
+			    struct tree *tree);
+
+/*
+ * Reads SOURCE and makes the tree match it. Problems with manifests are
+ * logged, not returned. On the first call, state left by pods that no
+ * longer exist is deleted, unless some manifest failed to load (it may
+ * have held them). Returns 0, or -errno when SOURCE itself cannot be read.
+ * Thread-safe.
+ */
+int cluster_sync(struct cluster *c);
+
+/*
+ * Starts a thread that calls cluster_sync() when SOURCE changes (inotify)
+ * or when cluster_request_sync() is called. Returns 0 or -errno.
+ */
+int cluster_watch_start(struct cluster *c);
+
+/* Asks the watch thread for a sync. Async-signal-safe. */
+void cluster_request_sync(struct cluster *c);
+
+/* Stops the watch thread, takes every pod out of the tree (keeping their data) and frees @c. */
+void cluster_free(struct cluster *c);
+
+#endif

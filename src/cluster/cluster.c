@@ -1,0 +1,674 @@
+/*
+ * cluster.c - pods appearing and going, from SOURCE to the tree.
+ *
+ * A sync reads every manifest file, then compares pods by UID: a pod whose
+ * UID is still wanted stays untouched (its volumes keep serving), a pod no
+ * longer wanted is removed with its emptyDirs, a new UID is set up. A file
+ * that fails to load keeps its previous pods, so a typo in an edit never
+ * deletes data. Syncs are serialised by c->lock.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "podvolfs/cluster.h"
+#include "podvolfs/log.h"
+#include "podvolfs/spec.h"
+#include "podvolfs/volume.h"
+
+struct pod {
+	char *ns;
+	char *name;
+	char *uid;
+	char *file;			/* the manifest it came from */
+	char *path;			/* "<ns>/<name>" in the tree */
+	struct volume *volumes;		/* immutable once the pod is in the tree */
+	size_t n_volumes;
+	unsigned long refs;		/* atomic: the cluster and the status file */
+};
+
+/* One manifest file as a sync read it. */
+struct manifest {
+	char *path;
+	struct spec_objects objs;
+	bool failed;
+};
+
+struct cluster {
+	char *source;
+	char *state_dir;
+	uint64_t memory_limit;
+	int state_fd;
+	struct tree *tree;
+	pthread_mutex_t lock;		/* serialises syncs */
+	struct pod **pods;		/* protected by lock */
+	size_t n_pods;			/* protected by lock */
+	size_t cap_pods;		/* protected by lock */
+	bool synced;			/* protected by lock: a sync has run */
+	uint32_t next_vol_id;		/* protected by lock */
+	int wake_fd;			/* eventfd: sync or stop requested */
+	bool stopping;			/* atomic */
+	bool watching;
+	pthread_t thread;
+};
+
+static void pod_unref(void *arg)
+{
+	struct pod *p = arg;
+
+	if (__atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	for (size_t i = 0; i < p->n_volumes; i++)
+		volume_release(&p->volumes[i]);
+	free(p->volumes);
+	free(p->path);
+	free(p->file);
+	free(p->uid);
+	free(p->name);
+	free(p->ns);
+	free(p);
+}
+
+static void format_limit(const struct volume *v, char *used, char *limit,
+			 size_t len)
+{
+	if (v->store && v->store->limit) {
+		snprintf(used, len, "%llu", (unsigned long long)
+			 __atomic_load_n(&v->store->used, __ATOMIC_RELAXED));
+		snprintf(limit, len, "%llu",
+			 (unsigned long long)v->store->limit);
+	} else {
+		snprintf(used, len, "-");
+		snprintf(limit, len, "-");
+	}
+}
+
+/* The status file: a header, then one line per volume. */
+static int pod_status(void *arg, char **buf, size_t *len)
+{
+	struct pod *p = arg;
+	FILE *f = open_memstream(buf, len);
+	int w = 6;
+
+	if (!f)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_volumes; i++)
+		if ((int)strlen(p->volumes[i].name) > w)
+			w = strlen(p->volumes[i].name);
+	fprintf(f, "pod %s/%s uid %s\n", p->ns, p->name, p->uid);
+	fprintf(f, "%-*s  %-22s  %-12s  %-12s  %-12s  %s\n", w, "VOLUME",
+		"TYPE", "STATE", "USED", "LIMIT", "MESSAGE");
+	for (size_t i = 0; i < p->n_volumes; i++) {
+		const struct volume *v = &p->volumes[i];
+		char type[64];
+		char used[32];
+		char limit[32];
+
+		snprintf(type, sizeof(type), "%s%s%s", v->type,
+			 v->detail ? "," : "", v->detail ? v->detail : "");
+		format_limit(v, used, limit, sizeof(used));
+		fprintf(f, "%-*s  %-22s  %-12s  %-12s  %-12s  %s\n", w,
+			v->name, type, volume_state_name(v->state), used,
+			limit, v->message[0] ? v->message : "-");
+	}
+	return fclose(f) ? -errno : 0;
+}
+
+static char *join(const char *a, const char *b)
+{
+	char *s;
+
+	return asprintf(&s, "%s/%s", a, b) < 0 ? NULL : s;
+}
+
+static uint32_t next_vol_id(struct cluster *c)
+{
+	/* vol_id 0 is the virtual tree's; 24 bits fit above VOL_SHIFT. */
+	if (++c->next_vol_id >= (1u << 24))
+		c->next_vol_id = 1;
+	return c->next_vol_id;
+}
+
+static void mount_volume(struct cluster *c, struct pod *p, struct volume *v)
+{
+	char *path;
+	struct view *view;
+	int rc;
+
+	view = view_new(v->store, next_vol_id(c), false, &v->cache);
+	if (!view) {
+		snprintf(v->message, sizeof(v->message), "cannot serve: %s",
+			 strerror(errno));
+		v->state = VOLUME_FAILED;
+		return;
+	}
+	rc = -ENOMEM;
+	if (asprintf(&path, "%s/volumes/%s", p->path, v->name) >= 0) {
+		rc = tree_add_mount(c->tree, path, view);
+		free(path);
+	}
+	view_unref(view);
+	if (rc) {
+		snprintf(v->message, sizeof(v->message), "cannot serve: %s",
+			 strerror(-rc));
+		v->state = VOLUME_FAILED;
+	}
+}
+
+static struct pod *pod_new(const struct spec_pod *sp)
+{
+	struct pod *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->refs = 1;
+	p->ns = strdup(sp->namespace);
+	p->name = strdup(sp->name);
+	p->uid = strdup(sp->uid);
+	p->file = strdup(sp->file);
+	p->path = join(sp->namespace, sp->name);
+	p->volumes = calloc(sp->n_volumes ? sp->n_volumes : 1,
+			    sizeof(*p->volumes));
+	if (!p->ns || !p->name || !p->uid || !p->file || !p->path ||
+	    !p->volumes) {
+		pod_unref(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* Sets up the pod's volumes and puts it in the tree. Caller holds c->lock. */
+static int pod_start(struct cluster *c, const struct spec_pod *sp,
+		     struct pod **out)
+{
+	struct volume_ctx ctx = {
+		.state_fd = c->state_fd,
+		.pod_uid = sp->uid,
+		.has_fs_group = sp->has_fs_group,
+		.fs_group = sp->fs_group,
+		.memory_limit = c->memory_limit,
+	};
+	struct pod *p = pod_new(sp);
+	char *path;
+	int rc;
+
+	if (!p)
+		return -ENOMEM;
+	for (size_t i = 0; i < sp->n_volumes; i++) {
+		rc = volume_setup(&p->volumes[i], &sp->volumes[i], &ctx);
+		if (rc)
+			goto out_unref;
+		p->n_volumes++;
+	}
+	path = join(p->path, "volumes");
+	rc = path ? tree_add_dir(c->tree, path) : -ENOMEM;
+	free(path);
+	if (rc)
+		goto out_unref;
+	for (size_t i = 0; i < p->n_volumes; i++)
+		if (p->volumes[i].state == VOLUME_READY)
+			mount_volume(c, p, &p->volumes[i]);
+	path = join(p->path, "status");
+	rc = path ? tree_add_file(c->tree, path, pod_status, p, pod_unref)
+		  : -ENOMEM;
+	free(path);
+	if (rc)
+		goto out_remove;
+	__atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
+	for (size_t i = 0; i < p->n_volumes; i++)
+		if (p->volumes[i].state != VOLUME_READY)
+			log_warn("pod %s volume \"%s\": %s", p->path,
+				 p->volumes[i].name, p->volumes[i].message);
+	log_info("pod %s (uid %s) added with %zu volume%s", p->path, p->uid,
+		 p->n_volumes, p->n_volumes == 1 ? "" : "s");
+	*out = p;
+	return 0;
+
+out_remove:
+	tree_remove(c->tree, p->path);
+	tree_remove_empty(c->tree, p->ns);
+out_unref:
+	pod_unref(p);
+	return rc;
+}
+
+/* Takes the pod out of the tree; with @delete, its emptyDirs go too. */
+static void pod_stop(struct cluster *c, struct pod *p, bool delete)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	tree_remove(c->tree, p->path);
+	tree_remove_empty(c->tree, p->ns);
+	if (delete) {
+		snprintf(path, sizeof(path), "pods/%s", p->uid);
+		rc = rmtree_at(c->state_fd, path);
+		if (rc)
+			log_err("pod %s: cannot delete %s/%s: %s", p->path,
+				c->state_dir, path, strerror(-rc));
+		log_info("pod %s (uid %s) removed", p->path, p->uid);
+	}
+	pod_unref(p);
+}
+
+static bool is_manifest_name(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (name[0] == '.')
+		return false;
+	return (len > 5 && !strcmp(name + len - 5, ".yaml")) ||
+	       (len > 4 && !strcmp(name + len - 4, ".yml")) ||
+	       (len > 5 && !strcmp(name + len - 5, ".json"));
+}
+
+static int cmp_manifest(const void *a, const void *b)
+{
+	return strcmp(((const struct manifest *)a)->path,
+		      ((const struct manifest *)b)->path);
+}
+
+static void manifests_free(struct manifest *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		spec_objects_free(&m[i].objs);
+		free(m[i].path);
+	}
+	free(m);
+}
+
+/* The manifest files of SOURCE, sorted, not yet read. */
+static int list_manifests(struct cluster *c, struct manifest **out, size_t *n)
+{
+	struct manifest *m = NULL;
+	struct dirent *de;
+	size_t count = 0;
+	struct stat st;
+	DIR *d;
+
+	if (stat(c->source, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode)) {
+		m = calloc(1, sizeof(*m));
+		if (!m || !(m->path = strdup(c->source))) {
+			free(m);
+			return -ENOMEM;
+		}
+		*out = m;
+		*n = 1;
+		return 0;
+	}
+	d = opendir(c->source);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		struct manifest *grown;
+
+		if (!is_manifest_name(de->d_name))
+			continue;
+		grown = realloc(m, (count + 1) * sizeof(*m));
+		if (!grown)
+			goto out_nomem;
+		m = grown;
+		memset(&m[count], 0, sizeof(*m));
+		m[count].path = join(c->source, de->d_name);
+		if (!m[count].path)
+			goto out_nomem;
+		count++;
+	}
+	closedir(d);
+	if (count)
+		qsort(m, count, sizeof(*m), cmp_manifest);
+	*out = m;
+	*n = count;
+	return 0;
+
+out_nomem:
+	closedir(d);
+	manifests_free(m, count);
+	return -ENOMEM;
+}
+
+static void load_manifest(struct manifest *m)
+{
+	struct podvolfs_err err;
+	char msg[PODVOLFS_ERR_MAX * PODVOLFS_ERR_LEN];
+
+	err_init(&err);
+	spec_objects_init(&m->objs);
+	if (spec_load_file(m->path, &m->objs, &err) == 0) {
+		for (size_t i = 0; i < m->objs.n_notices; i++)
+			log_notice("%s", m->objs.notices[i]);
+		return;
+	}
+	m->failed = true;
+	err_join(&err, msg, sizeof(msg));
+	log_err("%s: not applied, its pods are left as they were:\n%s",
+		m->path, msg);
+}
+
+static bool file_failed(const struct manifest *m, size_t n, const char *file)
+{
+	for (size_t i = 0; i < n; i++)
+		if (m[i].failed && !strcmp(m[i].path, file))
+			return true;
+	return false;
+}
+
+/* The wanted pod with @uid, or NULL. */
+static const struct spec_pod *find_wanted(const struct manifest *m, size_t n,
+					  const char *uid)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; !m[i].failed && j < m[i].objs.n_pods; j++)
+			if (!strcmp(m[i].objs.pods[j].uid, uid))
+				return &m[i].objs.pods[j];
+	return NULL;
+}
+
+static struct pod *find_running(struct cluster *c, const char *ns,
+				const char *name)
+{
+	for (size_t i = 0; i < c->n_pods; i++)
+		if (!strcmp(c->pods[i]->ns, ns) && !strcmp(c->pods[i]->name, name))
+			return c->pods[i];
+	return NULL;
+}
+
+/*
+ * A pod moved to another file (a renamed manifest) now belongs to that
+ * file, so that the file failing later keeps it.
+ */
+static void follow_file(struct pod *p, const struct spec_pod *sp)
+{
+	char *file;
+
+	if (!strcmp(p->file, sp->file) || !(file = strdup(sp->file)))
+		return;
+	free(p->file);
+	p->file = file;
+}
+
+/* Removes running pods that are no longer wanted. Caller holds c->lock. */
+static void stop_unwanted(struct cluster *c, const struct manifest *m,
+			  size_t n)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < c->n_pods; i++) {
+		struct pod *p = c->pods[i];
+		const struct spec_pod *sp = find_wanted(m, n, p->uid);
+
+		if (sp)
+			follow_file(p, sp);
+		if (sp || file_failed(m, n, p->file))
+			c->pods[kept++] = p;
+		else
+			pod_stop(c, p, true);
+	}
+	c->n_pods = kept;
+}
+
+static int add_running(struct cluster *c, struct pod *p)
+{
+	if (c->n_pods == c->cap_pods) {
+		size_t cap = c->cap_pods ? c->cap_pods * 2 : 16;
+		struct pod **pods = realloc(c->pods, cap * sizeof(*pods));
+
+		if (!pods)
+			return -ENOMEM;
+		c->pods = pods;
+		c->cap_pods = cap;
+	}
+	c->pods[c->n_pods++] = p;
+	return 0;
+}
+
+/* Starts wanted pods that are not running. Caller holds c->lock. */
+static void start_wanted(struct cluster *c, const struct manifest *m,
+			 size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; !m[i].failed && j < m[i].objs.n_pods; j++) {
+			const struct spec_pod *sp = &m[i].objs.pods[j];
+			struct pod *running = find_running(c, sp->namespace,
+							   sp->name);
+			struct pod *p;
+			int rc;
+
+			if (running && !strcmp(running->uid, sp->uid))
+				continue;
+			if (running) {
+				log_err("%s: pod %s/%s is already defined in %s",
+					sp->file, sp->namespace, sp->name,
+					running->file);
+				continue;
+			}
+			rc = pod_start(c, sp, &p);
+			if (rc == 0)
+				rc = add_running(c, p);
+			if (rc)
+				log_err("pod %s/%s: cannot start: %s",
+					sp->namespace, sp->name, strerror(-rc));
+		}
+	}
+}
+
+static bool pod_uid_running(struct cluster *c, const char *uid)
+{
+	for (size_t i = 0; i < c->n_pods; i++)
+		if (!strcmp(c->pods[i]->uid, uid))
+			return true;
+	return false;
+}
+
+/* Deletes STATE/pods/<uid> of pods that do not exist. Caller holds c->lock. */
+static void collect_garbage(struct cluster *c)
+{
+	int fd = openat(c->state_fd, "pods",
+			O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || pod_uid_running(c, de->d_name))
+			continue;
+		log_info("deleting the state of pod uid %s, which no manifest defines",
+			 de->d_name);
+		rmtree_at(dirfd(d), de->d_name);
+	}
+	closedir(d);
+}
+
+int cluster_sync(struct cluster *c)
+{
+	struct manifest *m = NULL;
+	bool any_failed = false;
+	size_t n = 0;
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	rc = list_manifests(c, &m, &n);
+	if (rc) {
+		log_err("%s: cannot read: %s; nothing changed", c->source,
+			strerror(-rc));
+		goto out_unlock;
+	}
+	for (size_t i = 0; i < n; i++) {
+		load_manifest(&m[i]);
+		any_failed |= m[i].failed;
+	}
+	stop_unwanted(c, m, n);
+	start_wanted(c, m, n);
+	if (!c->synced && !any_failed)
+		collect_garbage(c);
+	c->synced = true;
+	manifests_free(m, n);
+out_unlock:
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+struct cluster *cluster_new(const struct cluster_config *cfg,
+			    struct tree *tree)
+{
+	struct cluster *c = calloc(1, sizeof(*c));
+	int err;
+
+	if (!c)
+		return NULL;
+	c->source = strdup(cfg->source);
+	c->state_dir = strdup(cfg->state_dir);
+	if (!c->source || !c->state_dir)
+		goto out_errno;
+	if (mkdir(c->state_dir, 0700) && errno != EEXIST)
+		goto out_errno;
+	c->state_fd = open(c->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->state_fd < 0)
+		goto out_errno;
+	c->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (c->wake_fd < 0)
+		goto out_close_state;
+	c->memory_limit = cfg->memory_limit;
+	c->tree = tree;
+	pthread_mutex_init(&c->lock, NULL);
+	return c;
+
+out_close_state:
+	err = errno;
+	close(c->state_fd);
+	errno = err;
+out_errno:
+	err = errno;
+	free(c->state_dir);
+	free(c->source);
+	free(c);
+	errno = err;
+	return NULL;
+}
+
+/* What inotify watches: SOURCE itself, or the directory of a SOURCE file. */
+static int watch_source(struct cluster *c)
+{
+	const uint32_t mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
+			      IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF;
+	char dir[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	snprintf(dir, sizeof(dir), "%s", c->source);
+	if (stat(c->source, &st) == 0 && !S_ISDIR(st.st_mode))
+		*strrchr(dir, '/') = '\0';
+	if (inotify_add_watch(fd, dir[0] ? dir : "/", mask) < 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+static void drain(int fd)
+{
+	char buf[4096];
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+/*
+ * Syncs when SOURCE changes, once it has been quiet for a moment: an editor
+ * saving a file, or a cp of many files, becomes one sync.
+ */
+static void *watch_thread(void *arg)
+{
+	struct cluster *c = arg;
+	int ifd = watch_source(c);
+	struct pollfd pfd[2] = {
+		{ .fd = c->wake_fd, .events = POLLIN },
+		{ .fd = ifd, .events = POLLIN },
+	};
+	bool pending = false;
+
+	if (ifd < 0)
+		log_warn("%s: not watched for changes (%s); send SIGHUP to reload",
+			 c->source, strerror(-ifd));
+	while (!__atomic_load_n(&c->stopping, __ATOMIC_ACQUIRE)) {
+		int n = poll(pfd, ifd < 0 ? 1 : 2, pending ? 200 : -1);
+
+		if (n == 0) {
+			pending = false;
+			cluster_sync(c);
+			continue;
+		}
+		if (pfd[0].revents & POLLIN) {
+			drain(c->wake_fd);
+			pending = true;
+		}
+		if (ifd >= 0 && (pfd[1].revents & POLLIN)) {
+			drain(ifd);
+			pending = true;
+		}
+	}
+	if (ifd >= 0)
+		close(ifd);
+	return NULL;
+}
+
+int cluster_watch_start(struct cluster *c)
+{
+	int rc = pthread_create(&c->thread, NULL, watch_thread, c);
+
+	if (rc)
+		return -rc;
+	c->watching = true;
+	return 0;
+}
+
+void cluster_request_sync(struct cluster *c)
+{
+	uint64_t one = 1;
+
+	if (write(c->wake_fd, &one, sizeof(one)) < 0)
+		return;
+}
+
+void cluster_free(struct cluster *c)
+{
+	if (!c)
+		return;
+	if (c->watching) {
+		__atomic_store_n(&c->stopping, true, __ATOMIC_RELEASE);
+		cluster_request_sync(c);
+		pthread_join(c->thread, NULL);
+	}
+	for (size_t i = 0; i < c->n_pods; i++)
+		pod_stop(c, c->pods[i], false);
+	free(c->pods);
+	close(c->wake_fd);
+	close(c->state_fd);
+	pthread_mutex_destroy(&c->lock);
+	free(c->state_dir);
+	free(c->source);
+	free(c);
+}

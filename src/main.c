@@ -1,0 +1,368 @@
+/*
+ * main.c - the podvolfs daemon: options, the FUSE session, signals.
+ *
+ *   podvolfs [options] SOURCE MOUNTPOINT
+ *   podvolfs --check SOURCE
+ *
+ * Options are parsed with fuse_opt; what podvolfs does not know is left for
+ * libfuse, which refuses what it does not know either. Manifests are read
+ * before the daemon goes to the background, so their errors reach the
+ * terminal of whoever mounted.
+ */
+#define FUSE_USE_VERSION 314
+#include <errno.h>
+#include <fuse_lowlevel.h>
+#include <limits.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "podvolfs/cluster.h"
+#include "podvolfs/fs.h"
+#include "podvolfs/log.h"
+#include "podvolfs/quantity.h"
+#include "podvolfs/spec.h"
+
+struct options {
+	char *source;
+	char *state;
+	char *memory_limit;
+	int max_threads;
+	int show_help;
+	int show_version;
+	int check;
+};
+
+enum {
+	KEY_HELP,
+	KEY_VERSION,
+	KEY_CHECK,
+};
+
+#define OPT(t, p, v) { t, offsetof(struct options, p), v }
+
+static const struct fuse_opt option_spec[] = {
+	OPT("state=%s", state, 0),
+	OPT("memory_limit=%s", memory_limit, 0),
+	OPT("max_threads=%d", max_threads, 0),
+	FUSE_OPT_KEY("-h", KEY_HELP),
+	FUSE_OPT_KEY("--help", KEY_HELP),
+	FUSE_OPT_KEY("-V", KEY_VERSION),
+	FUSE_OPT_KEY("--version", KEY_VERSION),
+	FUSE_OPT_KEY("--check", KEY_CHECK),
+	FUSE_OPT_END
+};
+
+static void usage(const char *prog)
+{
+	printf("usage: %s [options] SOURCE MOUNTPOINT\n"
+	       "       %s --check SOURCE\n"
+	       "\n"
+	       "Mounts the volumes of the pods that the manifests in SOURCE (a file,\n"
+	       "or a directory of *.yaml, *.yml and *.json files, watched for changes)\n"
+	       "define, as MOUNTPOINT/<namespace>/<pod>/volumes/<volume>.\n"
+	       "\n"
+	       "podvolfs options:\n"
+	       "    -h, --help             print this help and exit\n"
+	       "    -V, --version          print the version and exit\n"
+	       "    --check                validate SOURCE, print every problem, and exit\n"
+	       "                           (status 1 when a manifest has errors)\n"
+	       "    -o state=DIR           where disk emptyDirs live (default /var/lib/podvolfs)\n"
+	       "    -o memory_limit=SIZE   ceiling of each Memory emptyDir, a Kubernetes\n"
+	       "                           quantity (default: half of the machine's RAM)\n"
+	       "    -o max_threads=N       most threads serving requests at once (default 64)\n"
+	       "\n"
+	       "podvolfs always mounts with default_permissions, and with allow_other\n"
+	       "when started as root.\n"
+	       "\n", prog, prog);
+	fuse_cmdline_help();
+	fuse_lowlevel_help();
+}
+
+static int opt_proc(void *data, const char *arg, int key,
+		    struct fuse_args *outargs)
+{
+	struct options *o = data;
+
+	(void)outargs;
+	switch (key) {
+	case KEY_HELP:
+		o->show_help = 1;
+		return 0;
+	case KEY_VERSION:
+		o->show_version = 1;
+		return 0;
+	case KEY_CHECK:
+		o->check = 1;
+		return 0;
+	case FUSE_OPT_KEY_NONOPT:
+		if (!o->source) {
+			o->source = strdup(arg);
+			return o->source ? 0 : -1;
+		}
+		return 1;
+	}
+	return 1;
+}
+
+/* `podvolfs --check SOURCE`: every problem on stderr, notices on stdout. */
+static int check_source(const char *source)
+{
+	char msg[PODVOLFS_ERR_MAX * PODVOLFS_ERR_LEN];
+	struct spec_objects objs;
+	struct podvolfs_err err;
+	int rc;
+
+	err_init(&err);
+	spec_objects_init(&objs);
+	rc = spec_load_source(source, &objs, &err);
+	for (size_t i = 0; i < objs.n_notices; i++)
+		printf("%s\n", objs.notices[i]);
+	for (size_t i = 0; i < objs.n_pods; i++)
+		printf("pod %s/%s: %zu volumes\n", objs.pods[i].namespace,
+		       objs.pods[i].name, objs.pods[i].n_volumes);
+	if (err_isset(&err)) {
+		err_join(&err, msg, sizeof(msg));
+		fprintf(stderr, "%s\n", msg);
+	}
+	if (rc)
+		fprintf(stderr, "%s: %s\n", source, strerror(-rc));
+	spec_objects_free(&objs);
+	return rc || err_isset(&err) ? 1 : 0;
+}
+
+static uint64_t default_memory_limit(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES);
+	long size = sysconf(_SC_PAGESIZE);
+
+	return pages > 0 && size > 0 ? (uint64_t)pages * size / 2 : 1ULL << 30;
+}
+
+static int parse_memory_limit(const char *s, uint64_t *out)
+{
+	struct quantity q;
+	const char *why;
+
+	if (!s) {
+		*out = default_memory_limit();
+		return 0;
+	}
+	if (quantity_parse(s, &q, &why)) {
+		fprintf(stderr, "podvolfs: -o memory_limit=%s: %s\n", s, why);
+		return -1;
+	}
+	if (quantity_value(&q) <= 0) {
+		fprintf(stderr, "podvolfs: -o memory_limit=%s: must be greater than zero\n",
+			s);
+		return -1;
+	}
+	*out = quantity_value(&q);
+	return 0;
+}
+
+/* Mount options podvolfs always wants, and allow_other for root. */
+static int add_mount_options(struct fuse_args *args, const char *source)
+{
+	char *fsname = NULL;
+	int rc;
+
+	if (fuse_opt_add_opt_escaped(&fsname, source))
+		return -1;
+	rc = fuse_opt_add_arg(args, "-odefault_permissions,subtype=podvolfs");
+	if (!rc && geteuid() == 0)
+		rc = fuse_opt_add_arg(args, "-oallow_other");
+	if (!rc)
+		rc = fuse_opt_add_arg(args, "-o");
+	if (!rc) {
+		char *opt;
+
+		rc = asprintf(&opt, "fsname=%s", fsname) < 0 ? -1 : 0;
+		if (!rc)
+			rc = fuse_opt_add_arg(args, opt);
+		free(opt);
+	}
+	free(fsname);
+	return rc;
+}
+
+static struct cluster *hup_cluster;
+
+static void on_sighup(int sig)
+{
+	(void)sig;
+	if (hup_cluster)
+		cluster_request_sync(hup_cluster);
+}
+
+static int run_loop(struct fuse_session *se, struct fuse_cmdline_opts *cmd,
+		    int max_threads)
+{
+	struct fuse_loop_config *cfg;
+	int rc;
+
+	if (cmd->singlethread)
+		return fuse_session_loop(se);
+	cfg = fuse_loop_cfg_create();
+	if (!cfg)
+		return -ENOMEM;
+	fuse_loop_cfg_set_clone_fd(cfg, cmd->clone_fd);
+	/* UINT_MAX is fuse_parse_cmdline's "not given": keep libfuse's default. */
+	if (cmd->max_idle_threads != UINT_MAX)
+		fuse_loop_cfg_set_idle_threads(cfg, cmd->max_idle_threads);
+	fuse_loop_cfg_set_max_threads(cfg, max_threads);
+	rc = fuse_session_loop_mt(se, cfg);
+	fuse_loop_cfg_destroy(cfg);
+	return rc;
+}
+
+/* Mounts, serves until unmounted or signalled, and unwinds. Returns the exit status. */
+static int serve(struct fuse_args *args, struct fuse_cmdline_opts *cmd,
+		 struct options *o, struct cluster_config *ccfg)
+{
+	const struct fs_config fcfg = { .max_write = 1 << 20 };
+	struct fuse_session *se;
+	struct cluster *c;
+	struct tree *tree;
+	struct fs *fs;
+	int status = 1;
+
+	tree = tree_new();
+	fs = tree ? fs_new(tree, &fcfg) : NULL;
+	if (!fs) {
+		fprintf(stderr, "podvolfs: out of memory\n");
+		goto out_free_tree;
+	}
+	c = cluster_new(ccfg, tree);
+	if (!c) {
+		fprintf(stderr, "podvolfs: state directory %s: %s\n",
+			ccfg->state_dir, strerror(errno));
+		goto out_free_fs;
+	}
+	if (cluster_sync(c))
+		goto out_free_cluster;
+	se = fuse_session_new(args, &fs_ops, sizeof(fs_ops), fs);
+	if (!se)
+		goto out_free_cluster;
+	fs_set_session(fs, se);
+	if (fuse_set_signal_handlers(se))
+		goto out_destroy;
+	hup_cluster = c;
+	signal(SIGHUP, on_sighup);
+	if (fuse_session_mount(se, cmd->mountpoint))
+		goto out_remove_handlers;
+	if (fuse_daemonize(cmd->foreground))
+		goto out_unmount;
+	if (!cmd->foreground)
+		log_to_syslog();
+	if (cluster_watch_start(c))
+		log_warn("%s: not watched for changes; send SIGHUP to reload",
+			 ccfg->source);
+	log_info("serving %s at %s", ccfg->source, cmd->mountpoint);
+	status = run_loop(se, cmd, o->max_threads) ? 1 : 0;
+	log_info("unmounted %s", cmd->mountpoint);
+out_unmount:
+	fuse_session_unmount(se);
+out_remove_handlers:
+	signal(SIGHUP, SIG_DFL);
+	hup_cluster = NULL;
+	fuse_remove_signal_handlers(se);
+out_destroy:
+	fs_set_session(fs, NULL);
+	fuse_session_destroy(se);
+out_free_cluster:
+	cluster_free(c);
+out_free_fs:
+	fs_free(fs);
+out_free_tree:
+	tree_free(tree);
+	return status;
+}
+
+/* Absolute forms of SOURCE and the state directory: the daemon runs from /. */
+static int resolve_paths(struct options *o, char *source, char *state)
+{
+	if (!realpath(o->source, source)) {
+		fprintf(stderr, "podvolfs: %s: %s\n", o->source, strerror(errno));
+		return -1;
+	}
+	if (mkdir(o->state, 0700) && errno != EEXIST) {
+		fprintf(stderr, "podvolfs: state directory %s: %s\n", o->state,
+			strerror(errno));
+		return -1;
+	}
+	if (!realpath(o->state, state)) {
+		fprintf(stderr, "podvolfs: state directory %s: %s\n", o->state,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char *argv[])
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct options o = { .max_threads = 64 };
+	struct fuse_cmdline_opts cmd = { 0 };
+	struct cluster_config ccfg;
+	char source[PATH_MAX];
+	char state[PATH_MAX];
+	int status = 1;
+
+	umask(0);
+	if (fuse_opt_parse(&args, &o, option_spec, opt_proc))
+		goto out_free;
+	if (o.show_help) {
+		usage(argv[0]);
+		status = 0;
+		goto out_free;
+	}
+	if (o.show_version) {
+		printf("podvolfs %s (libfuse %s)\n", PODVOLFS_VERSION,
+		       fuse_pkgversion());
+		status = 0;
+		goto out_free;
+	}
+	if (o.check) {
+		status = o.source ? check_source(o.source) : 2;
+		if (!o.source)
+			fprintf(stderr, "usage: %s --check SOURCE\n", argv[0]);
+		goto out_free;
+	}
+	if (fuse_parse_cmdline(&args, &cmd))
+		goto out_free;
+	if (!o.source || !cmd.mountpoint) {
+		fprintf(stderr, "usage: %s [options] SOURCE MOUNTPOINT\n"
+			"see '%s --help' for usage\n", argv[0], argv[0]);
+		goto out_free;
+	}
+	if (o.max_threads < 1) {
+		fprintf(stderr, "podvolfs: -o max_threads=%d: must be at least 1\n",
+			o.max_threads);
+		goto out_free;
+	}
+	if (!o.state)
+		o.state = strdup("/var/lib/podvolfs");
+	if (!o.state || resolve_paths(&o, source, state))
+		goto out_free;
+	ccfg.source = source;
+	ccfg.state_dir = state;
+	if (parse_memory_limit(o.memory_limit, &ccfg.memory_limit))
+		goto out_free;
+	if (cmd.debug)
+		log_set_level(LOG_LVL_DEBUG);
+	if (add_mount_options(&args, source))
+		goto out_free;
+	status = serve(&args, &cmd, &o, &ccfg);
+out_free:
+	free(cmd.mountpoint);
+	free(o.source);
+	free(o.state);
+	free(o.memory_limit);
+	fuse_opt_free_args(&args);
+	return status;
+}
