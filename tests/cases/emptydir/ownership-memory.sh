@@ -1,0 +1,5 @@
+#!/bin/bash
+# TIMEOUT: 60
+MEDIUM=Memory
+. "$REPO/tests/lib/common.sh"
+. "$REPO/tests/lib/ownership-body.sh"

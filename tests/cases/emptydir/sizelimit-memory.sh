@@ -1,0 +1,5 @@
+#!/bin/bash
+# TIMEOUT: 120
+MEDIUM=Memory
+. "$REPO/tests/lib/common.sh"
+. "$REPO/tests/lib/sizelimit-body.sh"
