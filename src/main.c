@@ -230,6 +230,7 @@ static int serve(struct fuse_args *args, struct fuse_cmdline_opts *cmd,
 	struct tree *tree;
 	struct fs *fs;
 	int status = 1;
+	int rc;
 
 	tree = tree_new();
 	fs = tree ? fs_new(tree, &fcfg) : NULL;
@@ -263,7 +264,9 @@ static int serve(struct fuse_args *args, struct fuse_cmdline_opts *cmd,
 		log_warn("%s: not watched for changes; send SIGHUP to reload",
 			 ccfg->source);
 	log_info("serving %s at %s", ccfg->source, cmd->mountpoint);
-	status = run_loop(se, cmd, o->max_threads) ? 1 : 0;
+	rc = run_loop(se, cmd, o->max_threads);
+	/* libfuse reports the signal that ended the loop: that is a clean stop. */
+	status = rc == 0 || rc == SIGTERM || rc == SIGINT ? 0 : 1;
 	log_info("unmounted %s", cmd->mountpoint);
 out_unmount:
 	fuse_session_unmount(se);
