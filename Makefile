@@ -119,10 +119,13 @@ install: all
 	install -D -m 0755 $(BUILD)/mount.fuse.podvolfs $(DESTDIR)$(HELPERDIR)/mount.fuse.podvolfs
 	install -D -m 0644 docs/podvolfs.8 $(DESTDIR)$(MANDIR)/man8/podvolfs.8
 	install -D -m 0644 docs/mount.fuse.podvolfs.8 $(DESTDIR)$(MANDIR)/man8/mount.fuse.podvolfs.8
+	install -D -m 0755 mount-helpers/podvolfs-bind $(DESTDIR)$(SBINDIR)/podvolfs-bind
+	install -D -m 0644 docs/podvolfs-bind.8 $(DESTDIR)$(MANDIR)/man8/podvolfs-bind.8
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/podvolfs $(DESTDIR)$(HELPERDIR)/mount.fuse.podvolfs \
-		$(DESTDIR)$(MANDIR)/man8/podvolfs.8 $(DESTDIR)$(MANDIR)/man8/mount.fuse.podvolfs.8
+		$(DESTDIR)$(MANDIR)/man8/podvolfs.8 $(DESTDIR)$(MANDIR)/man8/mount.fuse.podvolfs.8 \
+		$(DESTDIR)$(SBINDIR)/podvolfs-bind $(DESTDIR)$(MANDIR)/man8/podvolfs-bind.8
 
 clean:
 	rm -rf build build-asan

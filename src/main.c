@@ -26,12 +26,14 @@
 #include "podvolfs/log.h"
 #include "podvolfs/quantity.h"
 #include "podvolfs/spec.h"
+#include "podvolfs/volume.h"
 
 struct options {
 	char *source;
 	char *state;
 	char *memory_limit;
 	int max_threads;
+	double hostpath_cache;		/* seconds */
 	int show_help;
 	int show_version;
 	int check;
@@ -49,6 +51,7 @@ static const struct fuse_opt option_spec[] = {
 	OPT("state=%s", state, 0),
 	OPT("memory_limit=%s", memory_limit, 0),
 	OPT("max_threads=%d", max_threads, 0),
+	OPT("hostpath_cache=%lf", hostpath_cache, 0),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -75,6 +78,10 @@ static void usage(const char *prog)
 	       "    -o memory_limit=SIZE   ceiling of each Memory emptyDir, a Kubernetes\n"
 	       "                           quantity (default: half of the machine's RAM)\n"
 	       "    -o max_threads=N       most threads serving requests at once (default 64)\n"
+	       "    -o hostpath_cache=SECONDS\n"
+	       "                           how long the kernel may cache names and attributes\n"
+	       "                           of hostPath volumes: a change made on the host shows\n"
+	       "                           through within this time (default 1, 0: never cache)\n"
 	       "\n"
 	       "podvolfs always mounts with default_permissions, and with allow_other\n"
 	       "when started as root.\n"
@@ -309,7 +316,7 @@ static int resolve_paths(struct options *o, char *source, char *state)
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
-	struct options o = { .max_threads = 64 };
+	struct options o = { .max_threads = 64, .hostpath_cache = 1.0 };
 	struct fuse_cmdline_opts cmd = { 0 };
 	struct cluster_config ccfg;
 	char source[PATH_MAX];
@@ -348,6 +355,13 @@ int main(int argc, char *argv[])
 			o.max_threads);
 		goto out_free;
 	}
+	/* Also refuses NaN: the kernel takes the timeout as whole seconds */
+	if (!(o.hostpath_cache >= 0 && o.hostpath_cache <= 86400)) {
+		fprintf(stderr, "podvolfs: -o hostpath_cache=%g: must be between 0 and 86400 seconds\n",
+			o.hostpath_cache);
+		goto out_free;
+	}
+	volume_set_hostpath_cache(o.hostpath_cache);
 	if (!o.state)
 		o.state = strdup("/var/lib/podvolfs");
 	if (!o.state || resolve_paths(&o, source, state))

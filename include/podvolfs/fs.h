@@ -46,6 +46,17 @@ struct view {
  */
 struct view *view_new(struct store *store, uint32_t vol_id, bool read_only,
 		      const struct view_cache *cache);
+
+/*
+ * A view whose root is @root, any object of @store: a directory, or a file
+ * (a subPath naming a file), which the tree then shows as a file. Takes a
+ * reference to @store and one to @root; the caller keeps its own. Views of
+ * one volume share its @vol_id, so one object has one st_ino through all
+ * of them, as through bind mounts. Returns NULL on allocation failure.
+ */
+struct view *view_new_at(struct store *store, struct snode *root,
+			 uint32_t vol_id, bool read_only,
+			 const struct view_cache *cache);
 void view_ref(struct view *v);
 /* Drops one reference; the last one releases the root and the store. Accepts NULL. */
 void view_unref(struct view *v);
@@ -82,7 +93,9 @@ int tree_add_file(struct tree *t, const char *path, tree_content_fn fn,
 
 /*
  * Makes @path a mount point of @view (takes a reference). Parents are
- * created. Returns 0, -EEXIST or -ENOMEM.
+ * created. The kernel sees the view's root there, with its own type: a
+ * directory, or a file when the view's root is one. Returns 0, -EEXIST,
+ * -ENOTDIR (a parent is a mount point) or -ENOMEM.
  */
 int tree_add_mount(struct tree *t, const char *path, struct view *view);
 

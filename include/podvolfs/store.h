@@ -225,8 +225,10 @@ struct store *memory_store_new(mode_t root_mode, uid_t uid, gid_t gid,
 			       uint64_t limit);
 
 /*
- * A store over the directory @root_fd (the store takes ownership of the fd,
- * also on failure). Every object is reached beneath it (openat2 with
+ * A store over the directory @root_fd, or over any other object given as an
+ * O_PATH fd (a file, socket or device hostPath: the store then holds just
+ * that object; -EINVAL for a non-directory fd that is not O_PATH). The
+ * store takes ownership of the fd, also on failure. Every object is reached beneath it (openat2 with
  * RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS from the root on each access), so no
  * symlink, ".." or rename on the host leads outside. @limit as for the
  * memory store, counting regular files' sizes and symlink targets; the

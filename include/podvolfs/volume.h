@@ -31,6 +31,11 @@ struct volume {
 	char message[512];		/* why it is not ready; "" when ready */
 	struct store *store;		/* one reference when ready */
 	struct view_cache cache;	/* how the kernel may cache it */
+	/*
+	 * The source makes every view read-only, whatever the volumeMount
+	 * says (SPEC section 2 step 5): a read-only PVC or NFS volume.
+	 */
+	bool forced_read_only;
 	char *detail;			/* e.g. "medium=Memory"; may be NULL */
 };
 
@@ -60,6 +65,24 @@ const char *volume_state_name(enum volume_state state);
 /* emptyDir: its store, or -errno with @msg (size @len) saying why. */
 int emptydir_setup(const struct spec_volume *sv, const struct volume_ctx *ctx,
 		   struct store **out, char *msg, size_t len);
+
+/*
+ * hostPath: checks (and for the *OrCreate types and type "" creates) the
+ * host path as the kubelet does, and returns a passthrough store whose root
+ * is the object found there, a directory or not. On failure returns -errno
+ * with @msg (size @len) in the kubelet's words ("hostPath type check
+ * failed: /srv is not a directory"). Never changes an existing object.
+ */
+int hostpath_setup(const struct spec_volume *sv, struct store **out,
+		   char *msg, size_t len);
+
+/*
+ * How long the kernel may cache what hostPath volumes serve (attributes,
+ * names), in seconds; a change made on the host shows through within it.
+ * A daemon-wide setting from -o hostpath_cache=, made before any volume is
+ * set up (default 1 s). Not thread-safe against volume_setup().
+ */
+void volume_set_hostpath_cache(double seconds);
 
 /*
  * Removes the directory @name beneath @dirfd and everything in it, never

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cluster_i.h"
 #include "podvolfs/cluster.h"
 #include "podvolfs/log.h"
 #include "podvolfs/spec.h"
@@ -34,6 +35,9 @@ struct pod {
 	char *path;			/* "<ns>/<name>" in the tree */
 	struct volume *volumes;		/* immutable once the pod is in the tree */
 	size_t n_volumes;
+	uint32_t *vol_ids;		/* per volume: its views' vol_id, 0 if not served */
+	struct ccontainer *containers;	/* immutable once the pod is in the tree */
+	size_t n_containers;
 	unsigned long refs;		/* atomic: the cluster and the status file */
 };
 
@@ -71,6 +75,8 @@ static void pod_unref(void *arg)
 	for (size_t i = 0; i < p->n_volumes; i++)
 		volume_release(&p->volumes[i]);
 	free(p->volumes);
+	free(p->vol_ids);
+	ccontainers_free(p->containers, p->n_containers);
 	free(p->path);
 	free(p->file);
 	free(p->uid);
@@ -121,6 +127,7 @@ static int pod_status(void *arg, char **buf, size_t *len)
 			v->name, type, volume_state_name(v->state), used,
 			limit, v->message[0] ? v->message : "-");
 	}
+	ccontainers_print(f, p->containers, p->n_containers);
 	return fclose(f) ? -errno : 0;
 }
 
@@ -139,13 +146,15 @@ static uint32_t next_vol_id(struct cluster *c)
 	return c->next_vol_id;
 }
 
-static void mount_volume(struct cluster *c, struct pod *p, struct volume *v)
+static void mount_volume(struct cluster *c, struct pod *p, size_t i)
 {
+	struct volume *v = &p->volumes[i];
 	char *path;
 	struct view *view;
 	int rc;
 
-	view = view_new(v->store, next_vol_id(c), false, &v->cache);
+	view = view_new(v->store, next_vol_id(c), v->forced_read_only,
+			&v->cache);
 	if (!view) {
 		snprintf(v->message, sizeof(v->message), "cannot serve: %s",
 			 strerror(errno));
@@ -162,7 +171,29 @@ static void mount_volume(struct cluster *c, struct pod *p, struct volume *v)
 		snprintf(v->message, sizeof(v->message), "cannot serve: %s",
 			 strerror(-rc));
 		v->state = VOLUME_FAILED;
+		return;
 	}
+	p->vol_ids[i] = c->next_vol_id;
+}
+
+/* Mounts the containers' views of the pod's served volumes. */
+static int mount_containers(struct cluster *c, struct pod *p,
+			    const struct spec_pod *sp)
+{
+	struct view_volume *vols;
+	int rc;
+
+	vols = calloc(p->n_volumes ? p->n_volumes : 1, sizeof(*vols));
+	if (!vols)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_volumes; i++) {
+		vols[i].v = &p->volumes[i];
+		vols[i].vol_id = p->vol_ids[i];
+	}
+	rc = containers_start(c->tree, p->path, sp, vols, p->n_volumes,
+			      &p->containers, &p->n_containers);
+	free(vols);
+	return rc;
 }
 
 static struct pod *pod_new(const struct spec_pod *sp)
@@ -179,8 +210,10 @@ static struct pod *pod_new(const struct spec_pod *sp)
 	p->path = join(sp->namespace, sp->name);
 	p->volumes = calloc(sp->n_volumes ? sp->n_volumes : 1,
 			    sizeof(*p->volumes));
+	p->vol_ids = calloc(sp->n_volumes ? sp->n_volumes : 1,
+			    sizeof(*p->vol_ids));
 	if (!p->ns || !p->name || !p->uid || !p->file || !p->path ||
-	    !p->volumes) {
+	    !p->volumes || !p->vol_ids) {
 		pod_unref(p);
 		return NULL;
 	}
@@ -217,7 +250,10 @@ static int pod_start(struct cluster *c, const struct spec_pod *sp,
 		goto out_unref;
 	for (size_t i = 0; i < p->n_volumes; i++)
 		if (p->volumes[i].state == VOLUME_READY)
-			mount_volume(c, p, &p->volumes[i]);
+			mount_volume(c, p, i);
+	rc = mount_containers(c, p, sp);
+	if (rc)
+		goto out_remove;
 	path = join(p->path, "status");
 	rc = path ? tree_add_file(c->tree, path, pod_status, p, pod_unref)
 		  : -ENOMEM;

@@ -10,6 +10,7 @@
 #define PODVOLFS_FS_I_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <time.h>
 
 #include "podvolfs/fs.h"
@@ -49,10 +50,16 @@ struct tree {
  */
 struct fnode {
 	struct fnode *next;		/* hash chain; protected by fs->lock */
+	struct fnode *sn_next;		/* chain of fnodes by sn alone; fs->lock */
 	struct view *view;		/* one reference, or NULL when virtual */
 	struct snode *sn;		/* one reference when view != NULL */
 	struct vnode *vn;		/* one reference when view == NULL */
 	uint64_t nlookup;		/* kernel lookups not yet forgotten; fs->lock */
+	/*
+	 * Requests on this fnode now invalidating its siblings' pages before
+	 * replying; protected by fs->lock. See fs_siblings_begin().
+	 */
+	unsigned int inval_busy;
 };
 
 struct fs {
@@ -60,7 +67,8 @@ struct fs {
 	struct fuse_session *se;
 	struct fs_config cfg;
 	pthread_mutex_t lock;
-	struct fnode **buckets;		/* protected by lock */
+	struct fnode **buckets;		/* by (view, sn or vn); protected by lock */
+	struct fnode **sn_buckets;	/* by sn, n_buckets of them; protected by lock */
 	size_t n_buckets;		/* protected by lock */
 	size_t n_nodes;			/* protected by lock */
 	struct fnode *root;		/* never forgotten */
@@ -111,6 +119,38 @@ struct fnode *fnode_get(struct fs *fs, struct view *view, struct snode *sn,
 
 /* Subtracts @n kernel lookups; at zero the fnode goes and drops its references. */
 void fnode_forget(struct fs *fs, struct fnode *fn, uint64_t n);
+
+/*
+ * The other fnodes of one store object: the same snode seen through other
+ * views (a volume's own path, each container's view, subPath roots). The
+ * kernel caches each separately, so a change made through one must be
+ * invalidated in the others. Filled by fs_siblings_begin(), emptied by
+ * fs_siblings_end().
+ */
+struct siblings {
+	uint64_t *ids;			/* node ids of the siblings the kernel knows */
+	size_t n;
+	bool pages_pending;		/* pages to invalidate after the reply */
+};
+
+/*
+ * Collects the siblings of @fn (none for a virtual node) and invalidates
+ * their attributes now: that takes no lock the kernel could hold while
+ * waiting for us, so it is done before the reply. With @pages, also their
+ * page caches: before the reply unless a sibling is itself in that phase
+ * (two requests waiting on each other's page locks), else after it, in
+ * fs_siblings_end(). Failure to allocate leaves the list empty.
+ */
+void fs_siblings_begin(struct fs *fs, struct fnode *fn, bool pages,
+		       struct siblings *sib);
+
+/*
+ * Call after replying. Sends what had to wait for the reply: deferred page
+ * invalidations and, when @name is set, the forgetting of that name in
+ * every sibling directory (a dentry invalidation takes the directory's lock,
+ * which a rename in flight may hold while it waits for this reply).
+ */
+void fs_siblings_end(struct fs *fs, struct siblings *sib, const char *name);
 
 /* Between FUSE node ids and fnodes. */
 struct fnode *fnode_of(struct fs *fs, uint64_t ino);

@@ -18,26 +18,39 @@
 _Static_assert(sizeof(fuse_ino_t) >= sizeof(uintptr_t),
 	       "fnode addresses are used as FUSE node ids");
 
-struct view *view_new(struct store *store, uint32_t vol_id, bool read_only,
-		      const struct view_cache *cache)
+struct view *view_new_at(struct store *store, struct snode *root,
+			 uint32_t vol_id, bool read_only,
+			 const struct view_cache *cache)
 {
 	struct view *v = calloc(1, sizeof(*v));
-	int rc;
 
 	if (!v)
 		return NULL;
-	rc = store->ops->root(store, &v->root);
-	if (rc) {
-		free(v);
-		errno = -rc;
-		return NULL;
-	}
+	store_get(root);
+	v->root = root;
 	store_ref(store);
 	v->store = store;
 	v->read_only = read_only;
 	v->vol_id = vol_id;
 	v->cache = *cache;
 	v->refs = 1;
+	return v;
+}
+
+struct view *view_new(struct store *store, uint32_t vol_id, bool read_only,
+		      const struct view_cache *cache)
+{
+	struct snode *root;
+	struct view *v;
+	int rc;
+
+	rc = store->ops->root(store, &root);
+	if (rc) {
+		errno = -rc;
+		return NULL;
+	}
+	v = view_new_at(store, root, vol_id, read_only, cache);
+	store_put(root);
 	return v;
 }
 
@@ -64,22 +77,33 @@ static size_t key_hash(const struct fs *fs, const void *a, const void *b)
 	return (h ^ (h >> 31)) & (fs->n_buckets - 1);
 }
 
+static size_t sn_hash(const struct fs *fs, const struct snode *sn)
+{
+	return key_hash(fs, sn, NULL);
+}
+
 static size_t fnode_hash(const struct fs *fs, const struct fnode *fn)
 {
 	return fn->view ? key_hash(fs, fn->view, fn->sn)
 			: key_hash(fs, NULL, fn->vn);
 }
 
-/* Caller holds fs->lock. Doubles the table; on failure keeps the old one. */
+/* Caller holds fs->lock. Doubles both tables; on failure keeps the old ones. */
 static void table_grow(struct fs *fs)
 {
 	size_t old_n = fs->n_buckets;
 	struct fnode **old = fs->buckets;
 	struct fnode **buckets = calloc(old_n * 2, sizeof(*buckets));
+	struct fnode **sn_buckets = calloc(old_n * 2, sizeof(*sn_buckets));
 
-	if (!buckets)
+	if (!buckets || !sn_buckets) {
+		free(buckets);
+		free(sn_buckets);
 		return;
+	}
+	free(fs->sn_buckets);
 	fs->buckets = buckets;
+	fs->sn_buckets = sn_buckets;
 	fs->n_buckets = old_n * 2;
 	for (size_t i = 0; i < old_n; i++) {
 		struct fnode *fn = old[i];
@@ -90,6 +114,11 @@ static void table_grow(struct fs *fs)
 
 			fn->next = buckets[h];
 			buckets[h] = fn;
+			if (fn->view) {
+				h = sn_hash(fs, fn->sn);
+				fn->sn_next = sn_buckets[h];
+				sn_buckets[h] = fn;
+			}
 			fn = next;
 		}
 	}
@@ -128,10 +157,14 @@ struct fnode *fnode_get(struct fs *fs, struct view *view, struct snode *sn,
 	fn->sn = sn;
 	fn->vn = vn;
 	fn->nlookup = 1;
-	if (view)
-		view_ref(view);
 	fn->next = fs->buckets[h];
 	fs->buckets[h] = fn;
+	if (view) {
+		view_ref(view);
+		h = sn_hash(fs, sn);
+		fn->sn_next = fs->sn_buckets[h];
+		fs->sn_buckets[h] = fn;
+	}
 	if (++fs->n_nodes > fs->n_buckets)
 		table_grow(fs);
 	pthread_mutex_unlock(&fs->lock);
@@ -164,6 +197,12 @@ static void table_remove(struct fs *fs, struct fnode *fn)
 	while (*pp != fn)
 		pp = &(*pp)->next;
 	*pp = fn->next;
+	if (fn->view) {
+		pp = &fs->sn_buckets[sn_hash(fs, fn->sn)];
+		while (*pp != fn)
+			pp = &(*pp)->sn_next;
+		*pp = fn->sn_next;
+	}
 	fs->n_nodes--;
 }
 
@@ -210,6 +249,85 @@ uint64_t fs_vnode_nodeid(struct fs *fs, struct vnode *vn)
 }
 
 /*
+ * Caller holds fs->lock. The node ids of @fn's siblings in a new array;
+ * *@busy tells whether one of them is invalidating pages right now.
+ */
+static uint64_t *sibling_ids(struct fs *fs, struct fnode *fn, size_t *n,
+			     bool *busy)
+{
+	size_t h = sn_hash(fs, fn->sn);
+	uint64_t *ids = NULL;
+	struct fnode *o;
+	size_t count = 0;
+
+	*n = 0;
+	*busy = false;
+	for (o = fs->sn_buckets[h]; o; o = o->sn_next)
+		count += o != fn && o->sn == fn->sn;
+	if (!count || !(ids = calloc(count, sizeof(*ids))))
+		return NULL;
+	for (o = fs->sn_buckets[h]; o; o = o->sn_next) {
+		if (o == fn || o->sn != fn->sn)
+			continue;
+		ids[(*n)++] = fnode_id(fs, o);
+		*busy |= o->inval_busy > 0;
+	}
+	return ids;
+}
+
+static void inval_pages(struct fs *fs, const struct siblings *sib)
+{
+	for (size_t i = 0; i < sib->n; i++)
+		fuse_lowlevel_notify_inval_inode(fs->se, sib->ids[i], 0, 0);
+}
+
+void fs_siblings_begin(struct fs *fs, struct fnode *fn, bool pages,
+		       struct siblings *sib)
+{
+	bool busy;
+
+	memset(sib, 0, sizeof(*sib));
+	if (!fn->view || !fs->se)
+		return;
+	pthread_mutex_lock(&fs->lock);
+	sib->ids = sibling_ids(fs, fn, &sib->n, &busy);
+	sib->pages_pending = pages && busy && sib->n;
+	pages = pages && !busy && sib->n;
+	if (pages)
+		fn->inval_busy++;
+	pthread_mutex_unlock(&fs->lock);
+	/* An offset of -1 drops attributes only: no page lock is taken. */
+	for (size_t i = 0; i < sib->n; i++)
+		fuse_lowlevel_notify_inval_inode(fs->se, sib->ids[i], -1, 0);
+	if (!pages)
+		return;
+	inval_pages(fs, sib);
+	pthread_mutex_lock(&fs->lock);
+	fn->inval_busy--;
+	pthread_mutex_unlock(&fs->lock);
+}
+
+void fs_siblings_end(struct fs *fs, struct siblings *sib, const char *name)
+{
+	if (!sib->n)
+		goto out_free;
+	if (name) {
+		for (size_t i = 0; i < sib->n; i++) {
+			fuse_lowlevel_notify_inval_entry(fs->se, sib->ids[i],
+							 name, strlen(name));
+			fuse_lowlevel_notify_inval_inode(fs->se, sib->ids[i],
+							 0, 0);
+		}
+	} else if (sib->pages_pending) {
+		inval_pages(fs, sib);
+	}
+out_free:
+	free(sib->ids);
+	sib->ids = NULL;
+	sib->n = 0;
+}
+
+/*
  * The kernel may keep a dentry for a removed name, or a negative one for an
  * added name, for as long as the entry timeout: tell it now. Also drop the
  * directory's cached attributes and listing.
@@ -235,8 +353,9 @@ struct fs *fs_new(struct tree *t, const struct fs_config *cfg)
 		return NULL;
 	fs->n_buckets = 1024;
 	fs->buckets = calloc(fs->n_buckets, sizeof(*fs->buckets));
+	fs->sn_buckets = calloc(fs->n_buckets, sizeof(*fs->sn_buckets));
 	fs->root = calloc(1, sizeof(*fs->root));
-	if (!fs->buckets || !fs->root)
+	if (!fs->buckets || !fs->sn_buckets || !fs->root)
 		goto out_free;
 	pthread_mutex_init(&fs->lock, NULL);
 	fs->tree = t;
@@ -249,6 +368,7 @@ struct fs *fs_new(struct tree *t, const struct fs_config *cfg)
 
 out_free:
 	free(fs->root);
+	free(fs->sn_buckets);
 	free(fs->buckets);
 	free(fs);
 	return NULL;
@@ -276,6 +396,7 @@ void fs_free(struct fs *fs)
 	}
 	vnode_unref(fs->root->vn);
 	free(fs->root);
+	free(fs->sn_buckets);
 	free(fs->buckets);
 	pthread_mutex_destroy(&fs->lock);
 	free(fs);

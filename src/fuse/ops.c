@@ -17,10 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include "fs_i.h"
+#include "lock_i.h"
 #include "podvolfs/log.h"
 
 /* Virtual levels change when pods come and go; the tree tells the kernel. */
@@ -247,8 +249,10 @@ static int store_set_bits(int to_set)
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		       int to_set, struct fuse_file_info *fi)
 {
+	struct fs *fs = fs_of(req);
 	struct fnode *fn = node_of(req, ino);
 	struct fhandle *fh = handle_of(fi);
+	struct siblings sib;
 	struct store *s;
 	struct stat st;
 	int rc;
@@ -265,7 +269,9 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		return;
 	}
 	st.st_ino = user_ino(fn->view, st.st_ino);
+	fs_siblings_begin(fs, fn, to_set & FUSE_SET_ATTR_SIZE, &sib);
 	fuse_reply_attr(req, &st, attr_timeout(fn));
+	fs_siblings_end(fs, &sib, NULL);
 }
 
 static void op_readlink(fuse_req_t req, fuse_ino_t ino)
@@ -308,18 +314,43 @@ static int writable_dir(fuse_req_t req, fuse_ino_t parent,
 	return 0;
 }
 
-/* Ends a create-family request: counts the new entry and replies. */
-static void reply_new_entry(fuse_req_t req, struct fnode *dir, int rc,
-			    struct snode *sn, struct stat *st)
+/*
+ * Ends a request that changed the entry @name of @dir (already done when @rc
+ * is 0): replies with @rc, and makes the other views of @dir forget @name.
+ */
+static void reply_dir_changed(fuse_req_t req, struct fnode *dir, int rc,
+			      const char *name)
 {
+	struct fs *fs = fs_of(req);
+	struct siblings sib;
+
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	fs_siblings_begin(fs, dir, false, &sib);
+	fuse_reply_err(req, 0);
+	fs_siblings_end(fs, &sib, name);
+}
+
+/* Ends a create-family request: counts the new entry @name and replies. */
+static void reply_new_entry(fuse_req_t req, struct fnode *dir, int rc,
+			    const char *name, struct snode *sn,
+			    struct stat *st)
+{
+	struct fs *fs = fs_of(req);
+	struct siblings sib;
 	struct fnode *child;
 
 	if (rc == 0)
-		rc = store_entry(fs_of(req), dir->view, sn, st, &child);
-	if (rc)
+		rc = store_entry(fs, dir->view, sn, st, &child);
+	if (rc) {
 		fuse_reply_err(req, -rc);
-	else
-		reply_entry(req, child, st);
+		return;
+	}
+	fs_siblings_begin(fs, dir, false, &sib);
+	reply_entry(req, child, st);
+	fs_siblings_end(fs, &sib, name);
 }
 
 static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -340,7 +371,7 @@ static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 	}
 	s = dir->view->store;
 	rc = s->ops->mknod(s, dir->sn, name, mode, rdev, &cred, &sn, &st);
-	reply_new_entry(req, dir, rc, sn, &st);
+	reply_new_entry(req, dir, rc, name, sn, &st);
 }
 
 static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -361,7 +392,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 	}
 	s = dir->view->store;
 	rc = s->ops->mkdir(s, dir->sn, name, mode, &cred, &sn, &st);
-	reply_new_entry(req, dir, rc, sn, &st);
+	reply_new_entry(req, dir, rc, name, sn, &st);
 }
 
 static void op_symlink(fuse_req_t req, const char *target, fuse_ino_t parent,
@@ -382,13 +413,15 @@ static void op_symlink(fuse_req_t req, const char *target, fuse_ino_t parent,
 	}
 	s = dir->view->store;
 	rc = s->ops->symlink(s, dir->sn, name, target, &cred, &sn, &st);
-	reply_new_entry(req, dir, rc, sn, &st);
+	reply_new_entry(req, dir, rc, name, sn, &st);
 }
 
 static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 		    const char *newname)
 {
+	struct fs *fs = fs_of(req);
 	struct fnode *fn = node_of(req, ino);
+	struct siblings sib;
 	struct fnode *dir;
 	struct snode *sn;
 	struct store *s;
@@ -405,7 +438,12 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 	}
 	s = dir->view->store;
 	rc = s->ops->link(s, fn->sn, dir->sn, newname, &sn, &st);
-	reply_new_entry(req, dir, rc, sn, &st);
+	/* The file's link count changed in its other views too. */
+	if (rc == 0) {
+		fs_siblings_begin(fs, fn, false, &sib);
+		fs_siblings_end(fs, &sib, NULL);
+	}
+	reply_new_entry(req, dir, rc, newname, sn, &st);
 }
 
 static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -420,7 +458,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return;
 	}
 	s = dir->view->store;
-	fuse_reply_err(req, -s->ops->unlink(s, dir->sn, name));
+	reply_dir_changed(req, dir, s->ops->unlink(s, dir->sn, name), name);
 }
 
 static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -435,17 +473,21 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return;
 	}
 	s = dir->view->store;
-	fuse_reply_err(req, -s->ops->rmdir(s, dir->sn, name));
+	reply_dir_changed(req, dir, s->ops->rmdir(s, dir->sn, name), name);
 }
 
 static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 		      fuse_ino_t newparent, const char *newname,
 		      unsigned int flags)
 {
+	struct fs *fs = fs_of(req);
+	struct siblings newsib;
+	struct siblings sib;
 	struct fnode *dir;
 	struct fnode *newdir;
 	struct store *s;
 	int err;
+	int rc;
 
 	err = writable_dir(req, parent, &dir);
 	if (!err)
@@ -459,8 +501,16 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 		return;
 	}
 	s = dir->view->store;
-	fuse_reply_err(req, -s->ops->rename(s, dir->sn, name, newdir->sn,
-					     newname, flags));
+	rc = s->ops->rename(s, dir->sn, name, newdir->sn, newname, flags);
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	fs_siblings_begin(fs, dir, false, &sib);
+	fs_siblings_begin(fs, newdir, false, &newsib);
+	fuse_reply_err(req, 0);
+	fs_siblings_end(fs, &sib, name);
+	fs_siblings_end(fs, &newsib, newname);
 }
 
 static struct fhandle *handle_new(struct view *view, struct store_file *sf)
@@ -569,6 +619,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	struct fs *fs = fs_of(req);
 	struct fuse_entry_param e = { 0 };
 	struct store_file *sf;
+	struct siblings sib;
 	struct fnode *child;
 	struct fnode *dir;
 	struct fhandle *fh;
@@ -604,11 +655,13 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	e.attr = st;
 	e.attr_timeout = dir->view->cache.attr_timeout;
 	e.entry_timeout = dir->view->cache.entry_timeout;
+	fs_siblings_begin(fs, dir, false, &sib);
 	if (fuse_reply_create(req, &e, fi)) {
 		s->ops->release(s, sf);
 		handle_free(fh);
 		fnode_forget(fs, child, 1);
 	}
+	fs_siblings_end(fs, &sib, name);
 	return;
 
 out_err:
@@ -657,7 +710,18 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		size_t start = (size_t)off < fh->len ? (size_t)off : fh->len;
 		size_t len = fh->len - start < size ? fh->len - start : size;
 
-		fuse_reply_buf(req, fh->data + start, len);
+		/*
+		 * Once the kernel has the reply, the reader may close and a
+		 * release on another thread free fh->data, all before our
+		 * writev returns: reply from this thread's own buffer.
+		 */
+		buf = read_buf(len ? len : 1);
+		if (!buf) {
+			fuse_reply_err(req, ENOMEM);
+			return;
+		}
+		memcpy(buf, fh->data + start, len);
+		fuse_reply_buf(req, buf, len);
 		return;
 	}
 	if (fh->sf->fd >= 0) {
@@ -685,21 +749,25 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		     size_t size, off_t off, struct fuse_file_info *fi)
 {
+	struct fs *fs = fs_of(req);
 	struct fhandle *fh = handle_of(fi);
+	struct siblings sib;
 	struct store *s;
 	ssize_t n;
 
-	(void)ino;
 	if (!fh->view || fh->view->read_only) {
 		fuse_reply_err(req, EROFS);
 		return;
 	}
 	s = fh->view->store;
 	n = s->ops->write(s, fh->sf, buf, size, off);
-	if (n < 0)
+	if (n < 0) {
 		fuse_reply_err(req, (int)-n);
-	else
-		fuse_reply_write(req, n);
+		return;
+	}
+	fs_siblings_begin(fs, node_of(req, ino), true, &sib);
+	fuse_reply_write(req, n);
+	fs_siblings_end(fs, &sib, NULL);
 }
 
 static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -869,6 +937,23 @@ static int fill_store_entry(void *ctx, const char *name, const struct stat *st,
 	return dirbuf_add(db, name, &ust, off, fn);
 }
 
+/*
+ * What a listing says of a mount point: the type and number of the view's
+ * root (a file for a file subPath), or a directory if the store fails.
+ */
+static void mount_root_stat(struct vnode *vn, struct stat *st)
+{
+	struct view *view = vn->view;
+	struct store *s = view->store;
+
+	if (s->ops->getattr(s, view->root, NULL, st) == 0) {
+		st->st_ino = user_ino(view, st->st_ino);
+	} else {
+		virtual_stat(vn, st);
+		st->st_mode = S_IFDIR;
+	}
+}
+
 static int readdir_virtual(struct dirbuf *db, struct fhandle *fh, off_t off)
 {
 	for (size_t i = off < FIRST_OFF ? 0 : off - FIRST_OFF + 1;
@@ -882,10 +967,10 @@ static int readdir_virtual(struct dirbuf *db, struct fhandle *fh, off_t off)
 			rc = vnode_entry(db->fs, fh->ents[i].vn, &fn, &st);
 			if (rc)
 				continue;
+		} else if (fh->ents[i].vn->kind == VNODE_MOUNT) {
+			mount_root_stat(fh->ents[i].vn, &st);
 		} else {
 			virtual_stat(fh->ents[i].vn, &st);
-			if (fh->ents[i].vn->kind == VNODE_MOUNT)
-				st.st_mode = S_IFDIR;
 		}
 		if (dirbuf_add(db, fh->ents[i].name, &st, FIRST_OFF + i, fn))
 			break;
@@ -993,6 +1078,25 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 	fuse_reply_statfs(req, &st);
 }
 
+/*
+ * Replies @rc to a request that changed @fn (when @rc is 0), after making
+ * its other views drop their attributes, and with @pages their data.
+ */
+static void reply_changed(fuse_req_t req, struct fnode *fn, int rc,
+			  bool pages)
+{
+	struct fs *fs = fs_of(req);
+	struct siblings sib;
+
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	fs_siblings_begin(fs, fn, pages, &sib);
+	fuse_reply_err(req, 0);
+	fs_siblings_end(fs, &sib, NULL);
+}
+
 static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			const char *value, size_t size, int flags)
 {
@@ -1008,8 +1112,8 @@ static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		fuse_reply_err(req, EOPNOTSUPP);
 		return;
 	}
-	fuse_reply_err(req, -s->ops->setxattr(s, fn->sn, name, value, size,
-					       flags));
+	reply_changed(req, fn, s->ops->setxattr(s, fn->sn, name, value, size,
+						flags), false);
 }
 
 /* Replies to getxattr or listxattr: a length when @size is 0, else the bytes. */
@@ -1081,7 +1185,7 @@ static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 		fuse_reply_err(req, EOPNOTSUPP);
 		return;
 	}
-	fuse_reply_err(req, -s->ops->removexattr(s, fn->sn, name));
+	reply_changed(req, fn, s->ops->removexattr(s, fn->sn, name), false);
 }
 
 static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
@@ -1090,7 +1194,6 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 	struct fhandle *fh = handle_of(fi);
 	struct store *s;
 
-	(void)ino;
 	if (!fh->view || fh->view->read_only) {
 		fuse_reply_err(req, EROFS);
 		return;
@@ -1100,7 +1203,8 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 		fuse_reply_err(req, EOPNOTSUPP);
 		return;
 	}
-	fuse_reply_err(req, -s->ops->fallocate(s, fh->sf, mode, off, len));
+	reply_changed(req, node_of(req, ino),
+		      s->ops->fallocate(s, fh->sf, mode, off, len), true);
 }
 
 static void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
@@ -1156,8 +1260,147 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 		  conn->want);
 }
 
+/*
+ * Locks (see lock.c): the host kernel locks on descriptions of the store's
+ * file, so every view and the host see the same locks. A blocking request
+ * is retried with a growing pause of at most 10 ms, so that a waiter that
+ * is interrupted (a signal, a kill) gets its answer at once instead of
+ * leaving a daemon thread and the caller stuck in the host's wait.
+ */
+static bool lock_backoff(fuse_req_t req, unsigned int *delay_us)
+{
+	if (fuse_req_interrupted(req))
+		return false;
+	usleep(*delay_us);
+	if (*delay_us < 10000)
+		*delay_us *= 2;
+	return true;
+}
+
+/*
+ * After a lock is granted on data that may change behind the mount (a
+ * hostPath), the kernel's cached pages and attributes of the file are
+ * dropped, as NFS does: a process that locks, then reads (SQLite checking
+ * its change counter) sees what a host process wrote under its own lock.
+ */
+static void lock_granted(fuse_req_t req, fuse_ino_t ino,
+			 const struct fhandle *fh)
+{
+	if (!fh->view->cache.keep_cache)
+		fuse_lowlevel_notify_inval_inode(fs_of(req)->se, ino, 0, 0);
+}
+
+static void op_getlk(fuse_req_t req, fuse_ino_t ino,
+		     struct fuse_file_info *fi, struct flock *lock)
+{
+	struct fhandle *fh = handle_of(fi);
+	int rc;
+
+	(void)ino;
+	if (!fh->view) {
+		fuse_reply_err(req, ENOLCK);
+		return;
+	}
+	rc = lock_posix_get(fh->sf->node, fh->sf->fd, fi->lock_owner, lock);
+	if (rc)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_lock(req, lock);
+}
+
+static void op_setlk(fuse_req_t req, fuse_ino_t ino,
+		     struct fuse_file_info *fi, struct flock *lock, int sleep)
+{
+	struct fhandle *fh = handle_of(fi);
+	unsigned int delay = 500;
+	int rc;
+
+	if (!fh->view) {
+		fuse_reply_err(req, ENOLCK);
+		return;
+	}
+	for (;;) {
+		rc = lock_posix_set(fh->sf->node, fh->sf->fd, fi->lock_owner,
+				    lock);
+		if (rc != -EAGAIN || !sleep)
+			break;
+		if (!lock_backoff(req, &delay)) {
+			rc = -EINTR;
+			break;
+		}
+	}
+	if (!rc && lock->l_type != F_UNLCK)
+		lock_granted(req, ino, fh);
+	fuse_reply_err(req, -rc);
+}
+
+static void op_flock(fuse_req_t req, fuse_ino_t ino,
+		     struct fuse_file_info *fi, int op)
+{
+	struct fhandle *fh = handle_of(fi);
+	unsigned int delay = 500;
+	int rc;
+
+	if (!fh->view) {
+		fuse_reply_err(req, ENOLCK);
+		return;
+	}
+	for (;;) {
+		rc = lock_flock(fh->sf->node, fh->sf->fd, fh, op);
+		if (rc != -EAGAIN || (op & LOCK_NB))
+			break;
+		if (!lock_backoff(req, &delay)) {
+			rc = -EINTR;
+			break;
+		}
+	}
+	if (!rc && (op & ~LOCK_NB) != LOCK_UN)
+		lock_granted(req, ino, fh);
+	fuse_reply_err(req, -rc);
+}
+
+/* Any close drops the closing process's record locks on the file. */
+static void op_flush_locks(fuse_req_t req, fuse_ino_t ino,
+			   struct fuse_file_info *fi)
+{
+	struct fhandle *fh = handle_of(fi);
+
+	if (fh->view)
+		lock_posix_release(fh->sf->node, fi->lock_owner);
+	op_flush(req, ino, fi);
+}
+
+/* The last close of an open file drops its flock. */
+static void op_release_locks(fuse_req_t req, fuse_ino_t ino,
+			     struct fuse_file_info *fi)
+{
+	struct fhandle *fh = handle_of(fi);
+
+	if (fh->view)
+		lock_flock_release(fh->sf->node, fh);
+	op_release(req, ino, fi);
+}
+
+/*
+ * POSIX ACLs of host files (hostPath, disk emptyDirs) are enforced by the
+ * kernel's permission checks, not only stored: with default_permissions
+ * alone it would check the mode bits and ignore named-user entries.
+ */
+static void op_init_acl(void *userdata, struct fuse_conn_info *conn)
+{
+	op_init(userdata, conn);
+	if (conn->capable & FUSE_CAP_POSIX_ACL)
+		conn->want |= FUSE_CAP_POSIX_ACL;
+}
+
+static void op_destroy_locks(void *userdata)
+{
+	(void)userdata;
+	lock_table_clear();
+}
+
 const struct fuse_lowlevel_ops fs_ops = {
-	.init = op_init,
+	.init = op_init_acl,
 	.lookup = op_lookup,
 	.forget = op_forget,
 	.forget_multi = op_forget_multi,
@@ -1175,8 +1418,8 @@ const struct fuse_lowlevel_ops fs_ops = {
 	.create = op_create,
 	.read = op_read,
 	.write = op_write,
-	.flush = op_flush,
-	.release = op_release,
+	.flush = op_flush_locks,
+	.release = op_release_locks,
 	.fsync = op_fsync,
 	.opendir = op_opendir,
 	.readdir = op_readdir,
@@ -1191,4 +1434,8 @@ const struct fuse_lowlevel_ops fs_ops = {
 	.fallocate = op_fallocate,
 	.lseek = op_lseek,
 	.copy_file_range = op_copy_file_range,
+	.getlk = op_getlk,
+	.setlk = op_setlk,
+	.flock = op_flock,
+	.destroy = op_destroy_locks,
 };

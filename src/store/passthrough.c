@@ -1064,12 +1064,13 @@ static int pt_statfs(struct store *ss, struct snode *sn, struct statvfs *st)
  * special files on older kernels.
  */
 static int pt_xattr_target(struct pt_store *s, struct pt_node *n, int *fd,
-			   int *dfd, char name[NAME_MAX + 1])
+			   int *dfd, char name[NAME_MAX + 1], int *at_flags)
 {
 	int flags = O_RDONLY | O_NONBLOCK | O_NOCTTY;
 
 	*fd = -1;
 	*dfd = -1;
+	*at_flags = AT_SYMLINK_NOFOLLOW;
 	if (n->type == S_IFREG || n->type == S_IFDIR) {
 		if (n->type == S_IFDIR)
 			flags |= O_DIRECTORY;
@@ -1078,6 +1079,13 @@ static int pt_xattr_target(struct pt_store *s, struct pt_node *n, int *fd,
 	}
 	if (__atomic_load_n(&s->no_xattrat, __ATOMIC_RELAXED))
 		return -EOPNOTSUPP;
+	if (n == s->root) {
+		/* A socket or device root has no parent: its own fd's magic link */
+		*dfd = AT_FDCWD;
+		*at_flags = 0;
+		snprintf(name, NAME_MAX + 1, "/proc/self/fd/%d", s->root_fd);
+		return 0;
+	}
 	*dfd = pt_node_open_parent(s, n, name);
 	return *dfd < 0 ? *dfd : 0;
 }
@@ -1101,17 +1109,17 @@ static int pt_setxattr(struct store *ss, struct snode *sn, const char *name,
 		.value = (uintptr_t)value, .size = size, .flags = flags,
 	};
 	char ename[NAME_MAX + 1];
-	int fd, dfd;
+	int fd, dfd, at_flags;
 	long r;
 
-	r = pt_xattr_target(s, pt_node(sn), &fd, &dfd, ename);
+	r = pt_xattr_target(s, pt_node(sn), &fd, &dfd, ename, &at_flags);
 	if (r)
 		return r;
 	if (fd >= 0) {
 		r = fsetxattr(fd, name, value, size, flags) < 0 ? -errno : 0;
 		pt_fd_release(s, fd);
 	} else {
-		r = syscall(SYS_setxattrat, dfd, ename, AT_SYMLINK_NOFOLLOW,
+		r = syscall(SYS_setxattrat, dfd, ename, at_flags,
 			    name, &args, sizeof(args));
 		r = pt_xattrat_result(s, r);
 		pt_fd_release(s, dfd);
@@ -1125,10 +1133,10 @@ static ssize_t pt_getxattr(struct store *ss, struct snode *sn,
 	struct pt_store *s = pt_store(ss);
 	struct pt_xattr_args args = { .value = (uintptr_t)value, .size = size };
 	char ename[NAME_MAX + 1];
-	int fd, dfd;
+	int fd, dfd, at_flags;
 	long r;
 
-	r = pt_xattr_target(s, pt_node(sn), &fd, &dfd, ename);
+	r = pt_xattr_target(s, pt_node(sn), &fd, &dfd, ename, &at_flags);
 	if (r)
 		return r;
 	if (fd >= 0) {
@@ -1136,7 +1144,7 @@ static ssize_t pt_getxattr(struct store *ss, struct snode *sn,
 		r = r < 0 ? -errno : r;
 		pt_fd_release(s, fd);
 	} else {
-		r = syscall(SYS_getxattrat, dfd, ename, AT_SYMLINK_NOFOLLOW,
+		r = syscall(SYS_getxattrat, dfd, ename, at_flags,
 			    name, &args, sizeof(args));
 		r = pt_xattrat_result(s, r);
 		pt_fd_release(s, dfd);
@@ -1149,10 +1157,10 @@ static ssize_t pt_listxattr(struct store *ss, struct snode *sn, char *list,
 {
 	struct pt_store *s = pt_store(ss);
 	char ename[NAME_MAX + 1];
-	int fd, dfd;
+	int fd, dfd, at_flags;
 	long r;
 
-	r = pt_xattr_target(s, pt_node(sn), &fd, &dfd, ename);
+	r = pt_xattr_target(s, pt_node(sn), &fd, &dfd, ename, &at_flags);
 	if (r)
 		return r;
 	if (fd >= 0) {
@@ -1160,7 +1168,7 @@ static ssize_t pt_listxattr(struct store *ss, struct snode *sn, char *list,
 		r = r < 0 ? -errno : r;
 		pt_fd_release(s, fd);
 	} else {
-		r = syscall(SYS_listxattrat, dfd, ename, AT_SYMLINK_NOFOLLOW,
+		r = syscall(SYS_listxattrat, dfd, ename, at_flags,
 			    list, size);
 		r = pt_xattrat_result(s, r);
 		pt_fd_release(s, dfd);
@@ -1173,17 +1181,17 @@ static int pt_removexattr(struct store *ss, struct snode *sn,
 {
 	struct pt_store *s = pt_store(ss);
 	char ename[NAME_MAX + 1];
-	int fd, dfd;
+	int fd, dfd, at_flags;
 	long r;
 
-	r = pt_xattr_target(s, pt_node(sn), &fd, &dfd, ename);
+	r = pt_xattr_target(s, pt_node(sn), &fd, &dfd, ename, &at_flags);
 	if (r)
 		return r;
 	if (fd >= 0) {
 		r = fremovexattr(fd, name) < 0 ? -errno : 0;
 		pt_fd_release(s, fd);
 	} else {
-		r = syscall(SYS_removexattrat, dfd, ename, AT_SYMLINK_NOFOLLOW,
+		r = syscall(SYS_removexattrat, dfd, ename, at_flags,
 			    name);
 		r = pt_xattrat_result(s, r);
 		pt_fd_release(s, dfd);
@@ -1250,8 +1258,9 @@ struct store *passthrough_store_new(int root_fd, uint64_t limit)
 		rc = -errno;
 		goto out_close;
 	}
-	if (!S_ISDIR(st.st_mode)) {
-		rc = -ENOTDIR;
+	/* Holding a device or socket open could have effects: O_PATH only. */
+	if (!S_ISDIR(st.st_mode) && !(fcntl(root_fd, F_GETFL) & O_PATH)) {
+		rc = -EINVAL;
 		goto out_close;
 	}
 	s = calloc(1, sizeof(*s));

@@ -139,6 +139,7 @@ int pt_node_open(struct pt_store *s, struct pt_node *n, int flags,
 int pt_node_open_parent(struct pt_store *s, struct pt_node *n,
 			char name[NAME_MAX + 1]);
 void pt_fd_release(struct pt_store *s, int fd);
+int pt_reopen(int fd, int flags);
 int pt_check_name(const char *name);
 bool pt_stat_matches(const struct pt_node *n, const struct stat *st);
 

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -555,19 +556,52 @@ void pt_fd_release(struct pt_store *s, int fd)
 		close(fd);
 }
 
+/*
+ * Opens the object @fd refers to anew with @flags, through its
+ * /proc/self/fd magic link: the one way to get a readable or writable fd
+ * from an O_PATH fd of a non-directory, or a second open file description
+ * of an open file. The link leads to that very object and nothing else,
+ * even after it was renamed or unlinked. Returns the fd or -errno.
+ */
+int pt_reopen(int fd, int flags)
+{
+	char path[32];
+	int nfd;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	nfd = open(path, (flags & ~O_NOFOLLOW) | O_CLOEXEC);
+	return nfd < 0 ? -errno : nfd;
+}
+
+/*
+ * The root is the object itself: a directory is opened anew as ".", any
+ * other object (the root of a file, socket or device hostPath) through
+ * pt_reopen(), and checked to be the root still.
+ */
 static int pt_root_open(struct pt_store *s, int flags, struct stat *st)
 {
 	int fd = s->root_fd, rc;
+	struct stat tmp;
 
-	if (!(flags & O_PATH)) {
+	if (!(flags & O_PATH) && s->root->type == S_IFDIR) {
 		fd = pt_openat2(s->root_fd, ".", flags);
 		if (fd < 0)
 			return fd;
+	} else if (!(flags & O_PATH)) {
+		fd = pt_reopen(s->root_fd, flags);
+		if (fd < 0)
+			return fd;
+		if (!st)
+			st = &tmp;
 	}
 	if (st && fstat(fd, st) < 0) {
 		rc = -errno;
 		pt_fd_release(s, fd);
 		return rc;
+	}
+	if (st && fd != s->root_fd && !pt_stat_matches(s->root, st)) {
+		pt_fd_release(s, fd);
+		return -ESTALE;
 	}
 	return fd;
 }
@@ -652,8 +686,14 @@ int pt_node_open(struct pt_store *s, struct pt_node *n, int flags,
 				pt_link_promote(s, n, i);
 			return fd;
 		}
+		/*
+		 * A name that no longer resolves is ESTALE, as on NFS: the
+		 * caller's kernel then looks the path up again instead of
+		 * trusting a name the host removed (an O_CREAT open through
+		 * such a name would otherwise fail with ENOENT).
+		 */
 		if (fd == PT_NO_LINK)
-			return i ? err : -ESTALE;
+			return i && err != -ENOENT ? err : -ESTALE;
 		if (!pt_try_next_link(fd))
 			return fd;
 		if (i == 0)

@@ -4,7 +4,9 @@
  * Each source sets up a store; this file fills in what every volume shows
  * in its pod's status and how the kernel may cache it. A volume the daemon
  * owns alone (emptyDir) may be cached for long: nothing changes it behind
- * the mount's back.
+ * the mount's back. A hostPath is shared with the host, which may change
+ * it at any time: the kernel keeps what it learns only for hostpath_cache
+ * seconds and drops a file's pages on each open.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +20,14 @@ static const struct view_cache owned_cache = {
 	.entry_timeout = 3600.0,
 	.keep_cache = true,
 };
+
+/* Set once by main() before the first pod; read by setup_hostpath(). */
+static double hostpath_cache = 1.0;
+
+void volume_set_hostpath_cache(double seconds)
+{
+	hostpath_cache = seconds;
+}
 
 const char *volume_state_name(enum volume_state state)
 {
@@ -48,6 +58,32 @@ static int setup_emptydir(struct volume *v, const struct spec_volume *sv,
 	return 0;
 }
 
+static int setup_hostpath(struct volume *v, const struct spec_volume *sv)
+{
+	size_t n;
+
+	if (sv->host_path.type[0]) {
+		if (asprintf(&v->detail, "type=%s", sv->host_path.type) < 0) {
+			v->detail = NULL;
+			return -ENOMEM;
+		}
+	}
+	v->cache.attr_timeout = hostpath_cache;
+	v->cache.entry_timeout = hostpath_cache;
+	v->cache.keep_cache = false;
+	/* The kubelet's FailedMount event, which its users grep for */
+	n = snprintf(v->message, sizeof(v->message),
+		     "MountVolume.SetUp failed for volume \"%s\" : ", sv->name);
+	if (n >= sizeof(v->message))
+		n = sizeof(v->message) - 1;
+	if (hostpath_setup(sv, &v->store, v->message + n,
+			   sizeof(v->message) - n))
+		v->state = VOLUME_FAILED;
+	else
+		v->message[0] = '\0';
+	return 0;
+}
+
 int volume_setup(struct volume *v, const struct spec_volume *sv,
 		 const struct volume_ctx *ctx)
 {
@@ -59,6 +95,11 @@ int volume_setup(struct volume *v, const struct spec_volume *sv,
 	v->state = VOLUME_READY;
 	if (sv->type == SPEC_VOL_EMPTYDIR) {
 		if (setup_emptydir(v, sv, ctx))
+			goto out_nomem;
+		return 0;
+	}
+	if (sv->type == SPEC_VOL_HOSTPATH) {
+		if (setup_hostpath(v, sv))
 			goto out_nomem;
 		return 0;
 	}

@@ -1,0 +1,557 @@
+/*
+ * views.c - containers' views of their volumes (SPEC section 2, makeMounts).
+ *
+ * For each volumeMount of each container (init containers first), in
+ * order, as the kubelet does: find the volume, expand subPathExpr, resolve
+ * the subPath inside the volume once, and make a view of the object found:
+ * (store, that object, read-only flag). The view holds the object itself,
+ * not a path, so a symlink swapped in later is never followed: the race of
+ * CVE-2017-1002101 and CVE-2021-25741 has nothing to race against. The
+ * views are mounted at <pod>/containers/<container>/<mountPath>.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cluster_i.h"
+#include "podvolfs/log.h"
+#include "podvolfs/views.h"
+
+/* Symlinks followed in one resolution at most, as Linux's MAXSYMLINKS. */
+#define MAX_LINKS 40
+
+/* A walk from the volume's root: the directories entered, the path left. */
+struct walk {
+	struct store *s;
+	struct snode **stack;		/* one reference each; [0] is the root */
+	size_t depth;
+	size_t cap;
+	mode_t top_mode;		/* st_mode of stack[depth - 1] */
+	char *rest;			/* what is left to walk, malloc'ed */
+	size_t pos;			/* where in rest the next component starts */
+	size_t link_comps;		/* components left that came from link targets */
+	int links;			/* symlinks followed so far */
+};
+
+static int walk_push(struct walk *w, struct snode *sn, mode_t mode)
+{
+	if (w->depth == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 16;
+		struct snode **grown = realloc(w->stack, cap * sizeof(*grown));
+
+		if (!grown) {
+			store_put(sn);
+			return -ENOMEM;
+		}
+		w->stack = grown;
+		w->cap = cap;
+	}
+	w->stack[w->depth++] = sn;
+	w->top_mode = mode;
+	return 0;
+}
+
+/* Takes the next component out of w->rest; false when none is left. */
+static bool walk_next(struct walk *w, char *name, bool *from_link)
+{
+	for (;;) {
+		char *p = w->rest + w->pos;
+		char *end;
+		size_t n;
+
+		if (!*p)
+			return false;
+		end = strchrnul(p, '/');
+		n = end - p;
+		w->pos += n + (*end ? 1 : 0);
+		if (!n)
+			continue;
+		*from_link = w->link_comps > 0;
+		if (w->link_comps)
+			w->link_comps--;
+		/* A longer name cannot exist: keep a prefix the store will not find. */
+		snprintf(name, NAME_MAX + 2, "%.*s", (int)(n > NAME_MAX + 1 ?
+			 NAME_MAX + 1 : n), p);
+		return true;
+	}
+}
+
+static size_t count_components(const char *path)
+{
+	size_t n = 0;
+
+	for (const char *p = path; *p; p++)
+		n += *p != '/' && (p == path || p[-1] == '/');
+	return n;
+}
+
+/* Replaces the walked part of w->rest by the link's @target. */
+static int walk_follow(struct walk *w, const char *target)
+{
+	const char *left = w->rest + w->pos;
+	char *rest;
+
+	if (asprintf(&rest, "%s/%s", target, left) < 0)
+		return -ENOMEM;
+	w->link_comps += count_components(target);
+	free(w->rest);
+	w->rest = rest;
+	w->pos = 0;
+	return 0;
+}
+
+/*
+ * A symlink met on the way: a relative target goes on from the link's
+ * directory, an absolute one is a host path and so outside the volume. The
+ * kubelet tells a target that exists on the host (it prepares the subPath
+ * and finds it outside) from one that does not (it tries to create it and
+ * meets the link); so do we, for the same message.
+ */
+static int walk_symlink(struct walk *w, struct snode *sn)
+{
+	char target[PATH_MAX + 1];
+	struct stat st;
+	int rc;
+
+	rc = w->s->ops->readlink(w->s, sn, target, sizeof(target));
+	store_put(sn);
+	if (rc < 0)
+		return -EXDEV;
+	if ((size_t)rc >= sizeof(target) || ++w->links > MAX_LINKS)
+		return -EXDEV;
+	if (target[0] == '/')
+		return stat(target, &st) == 0 ? -EXDEV : -EACCES;
+	return walk_follow(w, target);
+}
+
+/* Makes the directory @name in @dir with exactly @mode, owned by root. */
+static int make_dir(struct store *s, struct snode *dir, const char *name,
+		    mode_t mode, struct snode **out, struct stat *st)
+{
+	const struct store_cred root = { 0, 0 };
+	struct stat in = { .st_mode = mode };
+	int rc;
+
+	rc = s->ops->mkdir(s, dir, name, mode, &root, out, st);
+	if (rc)
+		return rc;
+	/* Mode bits the store (or a umask) left out, setgid and sticky included. */
+	rc = s->ops->setattr(s, *out, NULL, &in, STORE_SET_MODE, st);
+	if (rc)
+		store_put(*out);
+	return rc;
+}
+
+/* One step of the walk: enter @name of the current directory. */
+static int walk_step(struct walk *w, const char *name, bool from_link,
+		     bool may_create, mode_t root_mode)
+{
+	struct snode *dir = w->stack[w->depth - 1];
+	struct snode *sn;
+	struct stat st;
+	int rc;
+
+	if (!strcmp(name, "."))
+		return 0;
+	if (!strcmp(name, "..")) {
+		if (w->depth == 1)
+			return -EXDEV;
+		store_put(w->stack[--w->depth]);
+		/* Only directories are ever below the top of the stack. */
+		w->top_mode = S_IFDIR;
+		return 0;
+	}
+	if (!S_ISDIR(w->top_mode))
+		return -EXDEV;
+	rc = w->s->ops->lookup(w->s, dir, name, &sn, &st);
+	if (rc == -ENOENT) {
+		/* Only the subPath's own names are made, never a link's target. */
+		if (from_link || !may_create)
+			return -EACCES;
+		rc = make_dir(w->s, dir, name, root_mode, &sn, &st);
+		if (rc == -EEXIST)
+			rc = w->s->ops->lookup(w->s, dir, name, &sn, &st);
+		if (rc)
+			return rc == -ENOMEM ? rc : -EACCES;
+	} else if (rc) {
+		return rc == -ENOMEM ? rc : -EXDEV;
+	}
+	if (S_ISLNK(st.st_mode))
+		return walk_symlink(w, sn);
+	return walk_push(w, sn, st.st_mode);
+}
+
+int subpath_resolve(struct store *s, struct snode *root, const char *sub,
+		    bool may_create, struct snode **out)
+{
+	struct walk w = { .s = s };
+	char name[NAME_MAX + 2];
+	struct stat st;
+	bool from_link;
+	int rc;
+
+	rc = s->ops->getattr(s, root, NULL, &st);
+	if (rc)
+		return rc == -ENOMEM ? rc : -EXDEV;
+	w.rest = strdup(sub);
+	if (!w.rest)
+		return -ENOMEM;
+	store_get(root);
+	rc = walk_push(&w, root, st.st_mode);
+	while (rc == 0 && walk_next(&w, name, &from_link))
+		rc = walk_step(&w, name, from_link, may_create,
+			       st.st_mode & 07777);
+	if (rc == 0) {
+		*out = w.stack[--w.depth];
+	}
+	while (w.depth)
+		store_put(w.stack[--w.depth]);
+	free(w.stack);
+	free(w.rest);
+	return rc;
+}
+
+static bool has_dotdot(const char *path)
+{
+	for (const char *p = path; *p;) {
+		const char *end = strchrnul(p, '/');
+
+		if (end - p == 2 && p[0] == '.' && p[1] == '.')
+			return true;
+		p = *end ? end + 1 : end;
+	}
+	return false;
+}
+
+static const struct view_volume *find_volume(const struct view_volume *vols,
+					     size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(vols[i].v->name, name))
+			return &vols[i];
+	return NULL;
+}
+
+/* A container that cannot start: its state, and why in kubelet's words. */
+static void fail(struct ccontainer *cc, struct cmount *cm, const char *state,
+		 const char *msg)
+{
+	cc->state = state;
+	snprintf(cc->message, sizeof(cc->message), "%s", msg);
+	if (cm)
+		snprintf(cm->message, sizeof(cm->message), "%s", msg);
+}
+
+/*
+ * Steps 1 to 5 of makeMounts for one volumeMount: the view, or NULL with
+ * the container failed. Returns 0 or -ENOMEM.
+ */
+static int make_view(struct ccontainer *cc, struct cmount *cm,
+		     const struct spec_volume_mount *m,
+		     const struct container_env *env,
+		     const struct view_volume *vols, size_t n_vols,
+		     struct view **out)
+{
+	const struct view_volume *vv = find_volume(vols, n_vols, m->name);
+	const struct volume *v = vv ? vv->v : NULL;
+	struct snode *root;
+	char msg[512];
+	int rc;
+
+	*out = NULL;
+	cm->read_only = m->read_only;
+	if (!vv || !vv->vol_id) {
+		snprintf(msg, sizeof(msg),
+			 "cannot find volume \"%s\" to mount into container \"%s\"",
+			 m->name, cc->name);
+		fail(cc, cm, "ContainerCreating", msg);
+		return 0;
+	}
+	cm->read_only = m->read_only || v->forced_read_only;
+	if (*m->sub_path_expr) {
+		rc = subpath_expr_expand(m->sub_path_expr, env, &cm->sub_path,
+					 msg, sizeof(msg));
+		if (rc == -EINVAL) {
+			fail(cc, cm, "CreateContainerConfigError", msg);
+			cm->sub_path = strdup(m->sub_path_expr);
+			return cm->sub_path ? 0 : -ENOMEM;
+		}
+		if (rc)
+			return rc;
+	} else {
+		cm->sub_path = strdup(m->sub_path);
+		if (!cm->sub_path)
+			return -ENOMEM;
+	}
+	if (cm->sub_path[0] == '/') {
+		snprintf(msg, sizeof(msg),
+			 "error SubPath `%s` must not be an absolute path",
+			 cm->sub_path);
+		fail(cc, cm, "CreateContainerConfigError", msg);
+		return 0;
+	}
+	if (has_dotdot(cm->sub_path)) {
+		snprintf(msg, sizeof(msg),
+			 "unable to provision SubPath `%s`: must not contain '..'",
+			 cm->sub_path);
+		fail(cc, cm, "CreateContainerConfigError", msg);
+		return 0;
+	}
+	rc = v->store->ops->root(v->store, &root);
+	if (rc)
+		return rc == -ENOMEM ? rc : 0;
+	if (*cm->sub_path) {
+		struct snode *top;
+
+		rc = subpath_resolve(v->store, root, cm->sub_path,
+				     !v->forced_read_only, &top);
+		store_put(root);
+		if (rc == -ENOMEM)
+			return rc;
+		if (rc) {
+			snprintf(msg, sizeof(msg), rc == -EACCES ?
+				 "failed to create subPath directory for volumeMount \"%s\" of container \"%s\"" :
+				 "failed to prepare subPath for volumeMount \"%s\" of container \"%s\"",
+				 m->name, cc->name);
+			fail(cc, cm, "CreateContainerConfigError", msg);
+			return 0;
+		}
+		root = top;
+	}
+	*out = view_new_at(v->store, root, vv->vol_id, cm->read_only,
+			   &v->cache);
+	store_put(root);
+	return *out ? 0 : -ENOMEM;
+}
+
+/* True when the clean path @inner lies below the clean path @outer. */
+static bool path_below(const char *inner, const char *outer)
+{
+	size_t n = strlen(outer);
+
+	if (n == 1)
+		return inner[1] != '\0';
+	return !strncmp(inner, outer, n) && inner[n] == '/';
+}
+
+/*
+ * The tree cannot put a view inside another view: it checks the places of
+ * a started container's mounts. Two mounts at one place: the later one is
+ * on top, as with a runtime's mounts, and the earlier is hidden.
+ */
+static void check_places(struct ccontainer *cc)
+{
+	char msg[512];
+
+	for (size_t i = 0; i < cc->n_mounts; i++) {
+		struct cmount *a = &cc->mounts[i];
+
+		if (!strcmp(a->path, "/")) {
+			fail(cc, a, "NotSupported",
+			     "podvolfs cannot show a volume mounted at \"/\"");
+			return;
+		}
+		for (size_t j = 0; j < cc->n_mounts; j++) {
+			struct cmount *b = &cc->mounts[j];
+
+			if (j > i && !strcmp(a->path, b->path)) {
+				snprintf(a->message, sizeof(a->message),
+					 "hidden by the later mount at %s",
+					 b->path);
+				break;
+			}
+			if (path_below(a->path, b->path)) {
+				snprintf(msg, sizeof(msg),
+					 "mountPath \"%s\" lies inside mountPath \"%s\": podvolfs cannot show nested mounts yet",
+					 a->path, b->path);
+				fail(cc, a, "NotSupported", msg);
+				return;
+			}
+		}
+	}
+}
+
+static int mount_views(struct tree *t, const char *pod_path,
+		       struct ccontainer *cc, struct view **views)
+{
+	char *path;
+	int rc;
+
+	for (size_t i = 0; i < cc->n_mounts; i++) {
+		struct cmount *cm = &cc->mounts[i];
+
+		if (cm->message[0])
+			continue;
+		if (asprintf(&path, "%s/containers/%s%s", pod_path, cc->name,
+			     cm->path) < 0)
+			return -ENOMEM;
+		rc = tree_add_mount(t, path, views[i]);
+		free(path);
+		if (rc == -ENOMEM)
+			return rc;
+		if (rc)
+			snprintf(cm->message, sizeof(cm->message),
+				 "cannot serve: %s", strerror(-rc));
+		else
+			cm->mounted = true;
+	}
+	return 0;
+}
+
+/* Makes and mounts the views of one container. Returns 0 or -ENOMEM. */
+static int container_start(struct tree *t, const char *pod_path,
+			   const struct spec_pod *sp,
+			   const struct spec_container *c,
+			   const struct view_volume *vols, size_t n_vols,
+			   struct ccontainer *cc)
+{
+	struct container_env env = { 0 };
+	struct view **views;
+	char *path;
+	int rc;
+
+	cc->state = "Ready";
+	cc->init = c->init;
+	cc->name = strdup(c->name);
+	cc->mounts = calloc(c->n_mounts ? c->n_mounts : 1, sizeof(*cc->mounts));
+	views = calloc(c->n_mounts ? c->n_mounts : 1, sizeof(*views));
+	if (!cc->name || !cc->mounts || !views) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	rc = container_env_make(sp, c, &env);
+	if (rc)
+		goto out_free;
+	for (size_t i = 0; i < c->n_mounts; i++) {
+		struct cmount *cm = &cc->mounts[i];
+
+		cm->path = mount_path_clean(c->mounts[i].mount_path);
+		cm->volume = strdup(c->mounts[i].name);
+		if (!cm->path || !cm->volume) {
+			rc = -ENOMEM;
+			goto out_free_env;
+		}
+		cc->n_mounts++;
+		if (strcmp(cc->state, "Ready")) {
+			snprintf(cm->message, sizeof(cm->message),
+				 "not mounted: the container cannot start");
+			continue;
+		}
+		rc = make_view(cc, cm, &c->mounts[i], &env, vols, n_vols,
+			       &views[i]);
+		if (rc)
+			goto out_free_env;
+	}
+	if (!strcmp(cc->state, "Ready"))
+		check_places(cc);
+	rc = -ENOMEM;
+	if (asprintf(&path, "%s/containers/%s", pod_path, cc->name) < 0)
+		goto out_free_env;
+	rc = tree_add_dir(t, path);
+	free(path);
+	if (rc == 0 && !strcmp(cc->state, "Ready"))
+		rc = mount_views(t, pod_path, cc, views);
+	if (rc == 0 && strcmp(cc->state, "Ready"))
+		log_warn("pod %s container \"%s\": %s: %s", pod_path, cc->name,
+			 cc->state, cc->message);
+
+out_free_env:
+	container_env_free(&env);
+out_free:
+	for (size_t i = 0; views && i < c->n_mounts; i++)
+		view_unref(views[i]);
+	free(views);
+	return rc;
+}
+
+int containers_start(struct tree *t, const char *pod_path,
+		     const struct spec_pod *sp, const struct view_volume *vols,
+		     size_t n_vols, struct ccontainer **out, size_t *n)
+{
+	struct ccontainer *cs = calloc(sp->n_containers ? sp->n_containers : 1,
+				       sizeof(*cs));
+	size_t count = 0;
+	int rc = 0;
+
+	if (!cs)
+		return -ENOMEM;
+	for (size_t i = 0; i < sp->n_containers && rc == 0; i++) {
+		rc = container_start(t, pod_path, sp, &sp->containers[i], vols,
+				     n_vols, &cs[i]);
+		count++;
+	}
+	if (rc) {
+		ccontainers_free(cs, count);
+		return rc;
+	}
+	*out = cs;
+	*n = count;
+	return 0;
+}
+
+void ccontainers_free(struct ccontainer *cs, size_t n)
+{
+	if (!cs)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < cs[i].n_mounts; j++) {
+			free(cs[i].mounts[j].path);
+			free(cs[i].mounts[j].volume);
+			free(cs[i].mounts[j].sub_path);
+		}
+		free(cs[i].mounts);
+		free(cs[i].name);
+	}
+	free(cs);
+}
+
+static int max_width(int w, const char *s)
+{
+	int n = strlen(s);
+
+	return n > w ? n : w;
+}
+
+void ccontainers_print(FILE *f, const struct ccontainer *cs, size_t n)
+{
+	int wc = 9;
+	int wp = 9;
+	int wv = 6;
+	int ws = 7;
+
+	if (!n)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		wc = max_width(wc, cs[i].name);
+		for (size_t j = 0; j < cs[i].n_mounts; j++) {
+			const struct cmount *cm = &cs[i].mounts[j];
+
+			wp = max_width(wp, cm->path);
+			wv = max_width(wv, cm->volume);
+			ws = max_width(ws, cm->sub_path ? cm->sub_path : "-");
+		}
+	}
+	fprintf(f, "\n%-*s  %-4s  %-26s  %s\n", wc, "CONTAINER", "KIND",
+		"STATE", "MESSAGE");
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%-*s  %-4s  %-26s  %s\n", wc, cs[i].name,
+			cs[i].init ? "init" : "app", cs[i].state,
+			cs[i].message[0] ? cs[i].message : "-");
+	fprintf(f, "\n%-*s  %-*s  %-*s  %-*s  %-4s  %s\n", wc, "CONTAINER", wp,
+		"MOUNTPATH", wv, "VOLUME", ws, "SUBPATH", "MODE", "MESSAGE");
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < cs[i].n_mounts; j++) {
+			const struct cmount *cm = &cs[i].mounts[j];
+			const char *sub = cm->sub_path && *cm->sub_path ?
+					  cm->sub_path : "-";
+
+			fprintf(f, "%-*s  %-*s  %-*s  %-*s  %-4s  %s\n", wc,
+				cs[i].name, wp, cm->path, wv, cm->volume, ws,
+				sub, cm->read_only ? "ro" : "rw",
+				cm->message[0] ? cm->message : "-");
+		}
+	}
+}
