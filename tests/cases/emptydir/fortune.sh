@@ -8,7 +8,7 @@ _mount_podvolfs "$SRC"
 
 _assert_eq "$(ls "$MNT")" default "namespaces"
 _assert_eq "$(ls "$MNT/default")" fortune "pods"
-_assert_eq "$(ls "$MNT/default/fortune" | tr '\n' ' ')" "status volumes " "pod directory"
+_assert_eq "$(ls "$MNT/default/fortune" | tr '\n' ' ')" "containers status volumes " "pod directory"
 _assert_eq "$(ls "$MNT/default/fortune/volumes")" html "volumes"
 
 html=$MNT/default/fortune/volumes/html
@@ -40,8 +40,12 @@ while read -r ino path; do
 	_assert_eq "$(stat -c %i "$path")" "$ino" "inode of $path"
 done <"$TMPD/find"
 _assert_eq "$(find "$MNT" -type f | sort | tr '\n' ' ')" \
-	"$MNT/default/fortune/status $html/index.html " "files found"
+	"$MNT/default/fortune/containers/html-generator/var/htdocs/index.html $MNT/default/fortune/containers/web-server/usr/share/nginx/html/index.html $MNT/default/fortune/status $html/index.html " "files found"
 du -s "$MNT" >/dev/null
-# Inode numbers are unique across the tree.
-_assert_eq "$(cut -d' ' -f1 "$TMPD/find" | sort | uniq -d)" "" "duplicate inode numbers"
+# Inode numbers are unique across the tree; the containers' views of a
+# volume show its objects with the volume's own numbers, as bind mounts do.
+_assert_eq "$(grep -v ' [^ ]*/containers/' "$TMPD/find" | cut -d' ' -f1 | sort | uniq -d)" "" \
+	"duplicate inode numbers"
+_assert_eq "$(stat -c %i "$MNT/default/fortune/containers/web-server/usr/share/nginx/html/index.html")" \
+	"$(stat -c %i "$html/index.html")" "inode number through a view"
 _umount_podvolfs
