@@ -27,7 +27,18 @@ struct fuse_lowlevel_ops;
 struct view_cache {
 	double attr_timeout;		/* seconds */
 	double entry_timeout;		/* seconds */
-	bool keep_cache;		/* page and readdir cache kept across opens */
+	/*
+	 * File pages kept across opens. The kernel still drops them when an
+	 * attribute refresh shows a new mtime or size (auto_inval_data), so
+	 * pages are never staler than attr_timeout.
+	 */
+	bool keep_cache;
+	bool cache_readdir;		/* directory listings kept across opens */
+	/*
+	 * The data may change outside the mount (a hostPath): a granted
+	 * lock drops the file's cached pages and attributes.
+	 */
+	bool changes_behind;
 };
 
 /* A way into a store; reference counted, shared by every FUSE inode it reaches. */

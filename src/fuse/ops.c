@@ -837,7 +837,7 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino,
 		rc = tree_list(fs_of(req)->tree, fn->vn, &fh->ents, &fh->n_ents);
 		if (rc)
 			goto out_free;
-	} else if (fn->view->cache.keep_cache) {
+	} else if (fn->view->cache.cache_readdir) {
 		fi->cache_readdir = 1;
 		fi->keep_cache = 1;
 	}
@@ -1286,7 +1286,7 @@ static bool lock_backoff(fuse_req_t req, unsigned int *delay_us)
 static void lock_granted(fuse_req_t req, fuse_ino_t ino,
 			 const struct fhandle *fh)
 {
-	if (!fh->view->cache.keep_cache)
+	if (fh->view->cache.changes_behind)
 		fuse_lowlevel_notify_inval_inode(fs_of(req)->se, ino, 0, 0);
 }
 

@@ -19,6 +19,7 @@ static const struct view_cache owned_cache = {
 	.attr_timeout = 3600.0,
 	.entry_timeout = 3600.0,
 	.keep_cache = true,
+	.cache_readdir = true,
 };
 
 /* Set once by main() before the first pod; read by setup_hostpath(). */
@@ -68,9 +69,16 @@ static int setup_hostpath(struct volume *v, const struct spec_volume *sv)
 			return -ENOMEM;
 		}
 	}
+	/*
+	 * Pages stay cached but are dropped once a refresh after
+	 * hostpath_cache seconds shows a new mtime or size; listings are read
+	 * again on every open, so new host files show at once.
+	 */
 	v->cache.attr_timeout = hostpath_cache;
 	v->cache.entry_timeout = hostpath_cache;
-	v->cache.keep_cache = false;
+	v->cache.keep_cache = true;
+	v->cache.cache_readdir = false;
+	v->cache.changes_behind = true;
 	/* The kubelet's FailedMount event, which its users grep for */
 	n = snprintf(v->message, sizeof(v->message),
 		     "MountVolume.SetUp failed for volume \"%s\" : ", sv->name);

@@ -1,8 +1,8 @@
 #!/bin/bash
 # TIMEOUT: 60
 # Changes made on the host show through a hostPath within -o
-# hostpath_cache= seconds (default 1): new names at once, contents at the
-# next open, attributes, removals and size changes within the bound; with
+# hostpath_cache= seconds (default 1): new names at once, contents,
+# attributes, removals and size changes within the bound; with
 # hostpath_cache=0, at once. A bad value is refused.
 . "$REPO/tests/lib/common.sh"
 . "$REPO/tests/lib/hostpath.sh"
