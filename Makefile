@@ -5,6 +5,8 @@
 #   make check-asan      the same suite on the ASan+UBSan build (build-asan/)
 #   make demo            mounts examples/ at ./mnt and shows the tree
 #   make install         daemon, mount helper and man pages under $(DESTDIR)$(PREFIX)
+#   make bench           benchmarks against native, bindfs, mergerfs, tmpfs, rclone
+#                        (QUICK=1: smaller sizes, under 3 minutes; see bench/run)
 
 # Installation prefix for the daemon and man pages.
 PREFIX ?= /usr/local
@@ -66,7 +68,7 @@ UNITS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 HELPERS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
-.PHONY: all lib unit helpers check test check-asan demo install uninstall install-deps clean
+.PHONY: all lib unit helpers check test check-asan demo bench install uninstall install-deps clean
 
 all: $(BUILD)/podvolfs
 
@@ -110,6 +112,10 @@ check-asan:
 demo: install-deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) examples/demo
+
+# Timings: never part of check. bench/run installs fio, bindfs, mergerfs, rclone.
+bench: all
+	@BUILD=$(BUILD) QUICK=$(QUICK) bench/run
 
 install: all
 	install -D -m 0755 $(BUILD)/podvolfs $(DESTDIR)$(SBINDIR)/podvolfs

@@ -1,0 +1,178 @@
+# shellcheck shell=bash
+#
+# systems.sh - the filesystems bench/run compares: how each is mounted, where
+# its workloads run, and how everything is taken down again. Sourced by
+# bench/run, which sets W (the work directory), PODVOLFS and LOGS.
+#
+# Every mount is recorded in MOUNTS and every process started in PIDS, so
+# that bench_cleanup (the EXIT trap) can undo all of it, in reverse order,
+# whatever state an interrupted run is in.
+
+MOUNTS=()
+PIDS=()
+# system id -> directory the workloads use
+declare -A SYS_DIR
+# system id -> column title
+declare -A SYS_TITLE
+# true when podvolfs serves hostPath volumes (set by sys_podvolfs)
+PVF_HOSTPATH=0
+
+# mergerfs as its man page recommends for a pool that needs mmap
+# (2.33, "You need mmap"): page cache while a file is open, the branch's
+# cache dropped on close so pages are not cached twice.
+MERGERFS_OPTS=use_ino,cache.files=partial,dropcacheonclose=true,category.create=mfs
+# rclone: the VFS write cache lets files be opened read-write (SQLite) and
+# written out of order; it is kept on a tmpfs so the system stays in RAM.
+RCLONE_OPTS=(--vfs-cache-mode writes)
+
+# Waits up to 10 s until $1 is a mount point of type $2 (as in mountinfo).
+wait_mounted() {
+	local i
+
+	for i in $(seq 500); do
+		awk -v m="$1" -v t="$2" '$5 == m && $(NF-2) == t { f = 1 } END { exit !f }' \
+			/proc/self/mountinfo && return 0
+		sleep 0.02
+	done
+	echo "bench: $1 is not a $2 mount after 10 s" >&2
+	return 1
+}
+
+# Starts "$@" in the background, logging to $LOGS/NAME.log; records its pid.
+spawn() {
+	local name=$1
+
+	shift
+	"$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
+	PIDS+=("$!")
+}
+
+sys_native() {
+	mkdir -p "$W/native"
+	SYS_DIR[native]=$W/native
+	SYS_TITLE[native]="native ext4"
+}
+
+sys_tmpfs() {
+	mkdir -p "$W/tmpfs"
+	mount -t tmpfs -o mode=0755 bench-tmpfs "$W/tmpfs" || return 1
+	MOUNTS+=("$W/tmpfs")
+	SYS_DIR[tmpfs]=$W/tmpfs
+	SYS_TITLE[tmpfs]=tmpfs
+}
+
+sys_bindfs() {
+	mkdir -p "$W/bindfs/src" "$W/bindfs/mnt"
+	spawn bindfs bindfs -f "$W/bindfs/src" "$W/bindfs/mnt"
+	MOUNTS+=("$W/bindfs/mnt")
+	wait_mounted "$W/bindfs/mnt" fuse || return 1
+	SYS_DIR[bindfs]=$W/bindfs/mnt
+	SYS_TITLE[bindfs]=bindfs
+}
+
+sys_mergerfs() {
+	mkdir -p "$W/mergerfs/src" "$W/mergerfs/mnt"
+	spawn mergerfs mergerfs -f -o "$MERGERFS_OPTS" "$W/mergerfs/src" "$W/mergerfs/mnt"
+	MOUNTS+=("$W/mergerfs/mnt")
+	wait_mounted "$W/mergerfs/mnt" fuse.mergerfs || return 1
+	SYS_DIR[mergerfs]=$W/mergerfs/mnt
+	SYS_TITLE[mergerfs]=mergerfs
+}
+
+sys_rclone() {
+	mkdir -p "$W/rclone/cache" "$W/rclone/mnt"
+	mount -t tmpfs -o mode=0700 bench-rclone-cache "$W/rclone/cache" || return 1
+	MOUNTS+=("$W/rclone/cache")
+	spawn rclone rclone mount :memory: "$W/rclone/mnt" "${RCLONE_OPTS[@]}" \
+		--cache-dir "$W/rclone/cache" --config /dev/null
+	MOUNTS+=("$W/rclone/mnt")
+	wait_mounted "$W/rclone/mnt" fuse.rclone || return 1
+	# The memory backend keeps buckets at its root: a file there comes
+	# back as a directory once uploaded. Work inside one bucket.
+	mkdir "$W/rclone/mnt/bench" || return 1
+	SYS_DIR[rclone]=$W/rclone/mnt/bench
+	SYS_TITLE[rclone]="rclone :memory:"
+}
+
+# One daemon, one pod, three volumes: a hostPath, a disk emptyDir and a
+# Memory emptyDir. The hostPath column is used only when the daemon says
+# the volume is Ready.
+sys_podvolfs() {
+	local m=$W/podvolfs/mnt vols=$W/podvolfs/mnt/bench/bench/volumes
+
+	mkdir -p "$W/podvolfs/src" "$W/podvolfs/state" "$W/podvolfs/host" "$m"
+	cat >"$W/podvolfs/src/bench.yaml" <<-EOF
+		apiVersion: v1
+		kind: Pod
+		metadata:
+		  name: bench
+		  namespace: bench
+		spec:
+		  containers:
+		  - name: c
+		    image: busybox
+		  volumes:
+		  - name: disk
+		    emptyDir: {}
+		  - name: mem
+		    emptyDir:
+		      medium: Memory
+		  - name: host
+		    hostPath:
+		      path: $W/podvolfs/host
+		      type: Directory
+	EOF
+	# shellcheck disable=SC2086 # PODVOLFS_OPTS is a list of words
+	spawn podvolfs "$PODVOLFS" "$W/podvolfs/src" "$m" -f \
+		-o "state=$W/podvolfs/state${PODVOLFS_O:+,$PODVOLFS_O}" ${PODVOLFS_ARGS:-}
+	MOUNTS+=("$m")
+	wait_mounted "$m" fuse.podvolfs || return 1
+	for _ in $(seq 250); do
+		[ -d "$vols/disk" ] && [ -d "$vols/mem" ] && break
+		sleep 0.02
+	done
+	[ -d "$vols/disk" ] && [ -d "$vols/mem" ] || {
+		echo "bench: podvolfs did not make the bench pod's volumes" >&2
+		return 1
+	}
+	if grep -Eq '^host +hostPath.* Ready ' "$m/bench/bench/status" && [ -d "$vols/host" ]; then
+		PVF_HOSTPATH=1
+		SYS_DIR[pvf-host]=$vols/host
+		SYS_TITLE[pvf-host]="podvolfs hostPath"
+	fi
+	SYS_DIR[pvf-disk]=$vols/disk
+	SYS_TITLE[pvf-disk]="podvolfs emptyDir"
+	SYS_DIR[pvf-mem]=$vols/mem
+	SYS_TITLE[pvf-mem]="podvolfs emptyDir Memory"
+}
+
+# Unmounts $1 (FUSE or not); lazily if it is busy. True if it is gone.
+unmount_one() {
+	awk -v m="$1" '$5 == m { f = 1 } END { exit !f }' /proc/self/mountinfo || return 0
+	fusermount3 -u "$1" 2>/dev/null || umount "$1" 2>/dev/null ||
+		fusermount3 -u -z "$1" 2>/dev/null || umount -l "$1"
+}
+
+# Undoes everything: mounts in reverse order, then every process (TERM,
+# then KILL after 5 s), then the work directory. Safe to call twice.
+bench_cleanup() {
+	local i pid n
+
+	for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
+		unmount_one "${MOUNTS[i]}" || echo "bench: could not unmount ${MOUNTS[i]}" >&2
+	done
+	MOUNTS=()
+	for pid in "${PIDS[@]}"; do
+		for n in $(seq 250); do
+			kill -0 "$pid" 2>/dev/null || break
+			[ "$n" = 50 ] && kill -TERM "$pid" 2>/dev/null
+			[ "$n" = 200 ] && kill -KILL "$pid" 2>/dev/null
+			sleep 0.02
+		done
+		wait "$pid" 2>/dev/null || true
+	done
+	PIDS=()
+	if [ -n "${W:-}" ] && [ -d "$W" ] && [ "${KEEP:-0}" = 0 ]; then
+		rm -rf --one-file-system "$W"
+	fi
+}
