@@ -102,9 +102,11 @@ helpers: $(HELPERS)
 install-deps:
 	@tests/lib/install-deps
 
-check test: install-deps
+check: install-deps
 	@$(MAKE) --no-print-directory all unit helpers
 	@BUILD=$(BUILD) tests/run
+
+test: check
 
 check-asan:
 	@$(MAKE) --no-print-directory check SANITIZE=address,undefined
