@@ -770,6 +770,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	fs_siblings_end(fs, &sib, NULL);
 }
 
+/* Any close drops the closing process's record locks on the file. */
 static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fhandle *fh = handle_of(fi);
@@ -780,6 +781,7 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, 0);
 		return;
 	}
+	lock_posix_release(fh->sf->node, fi->lock_owner);
 	s = fh->view->store;
 	fuse_reply_err(req, s->ops->flush ? -s->ops->flush(s, fh->sf) : 0);
 }
@@ -790,8 +792,11 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 	struct fhandle *fh = handle_of(fi);
 
 	(void)ino;
-	if (fh->view)
+	if (fh->view) {
+		/* The last close of an open file drops its flock. */
+		lock_flock_release(fh->sf->node, fh);
 		fh->view->store->ops->release(fh->view->store, fh->sf);
+	}
 	handle_free(fh);
 	fuse_reply_err(req, 0);
 }
@@ -1254,6 +1259,13 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	conn->want &= ~(FUSE_CAP_ATOMIC_O_TRUNC | FUSE_CAP_HANDLE_KILLPRIV);
 	/* It would apply to the whole mount, hostPaths included. */
 	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+	/*
+	 * POSIX ACLs of host files are enforced by the kernel's permission
+	 * checks, not only stored: with default_permissions alone it would
+	 * check the mode bits and ignore named-user entries.
+	 */
+	if (conn->capable & FUSE_CAP_POSIX_ACL)
+		conn->want |= FUSE_CAP_POSIX_ACL;
 	conn->max_write = fs->cfg.max_write;
 	conn->max_readahead = conn->max_write;
 	log_debug("kernel capabilities 0x%x, using 0x%x", conn->capable,
@@ -1359,48 +1371,14 @@ static void op_flock(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_err(req, -rc);
 }
 
-/* Any close drops the closing process's record locks on the file. */
-static void op_flush_locks(fuse_req_t req, fuse_ino_t ino,
-			   struct fuse_file_info *fi)
-{
-	struct fhandle *fh = handle_of(fi);
-
-	if (fh->view)
-		lock_posix_release(fh->sf->node, fi->lock_owner);
-	op_flush(req, ino, fi);
-}
-
-/* The last close of an open file drops its flock. */
-static void op_release_locks(fuse_req_t req, fuse_ino_t ino,
-			     struct fuse_file_info *fi)
-{
-	struct fhandle *fh = handle_of(fi);
-
-	if (fh->view)
-		lock_flock_release(fh->sf->node, fh);
-	op_release(req, ino, fi);
-}
-
-/*
- * POSIX ACLs of host files (hostPath, disk emptyDirs) are enforced by the
- * kernel's permission checks, not only stored: with default_permissions
- * alone it would check the mode bits and ignore named-user entries.
- */
-static void op_init_acl(void *userdata, struct fuse_conn_info *conn)
-{
-	op_init(userdata, conn);
-	if (conn->capable & FUSE_CAP_POSIX_ACL)
-		conn->want |= FUSE_CAP_POSIX_ACL;
-}
-
-static void op_destroy_locks(void *userdata)
+static void op_destroy(void *userdata)
 {
 	(void)userdata;
 	lock_table_clear();
 }
 
 const struct fuse_lowlevel_ops fs_ops = {
-	.init = op_init_acl,
+	.init = op_init,
 	.lookup = op_lookup,
 	.forget = op_forget,
 	.forget_multi = op_forget_multi,
@@ -1418,8 +1396,8 @@ const struct fuse_lowlevel_ops fs_ops = {
 	.create = op_create,
 	.read = op_read,
 	.write = op_write,
-	.flush = op_flush_locks,
-	.release = op_release_locks,
+	.flush = op_flush,
+	.release = op_release,
 	.fsync = op_fsync,
 	.opendir = op_opendir,
 	.readdir = op_readdir,
@@ -1437,5 +1415,5 @@ const struct fuse_lowlevel_ops fs_ops = {
 	.getlk = op_getlk,
 	.setlk = op_setlk,
 	.flock = op_flock,
-	.destroy = op_destroy_locks,
+	.destroy = op_destroy,
 };
