@@ -26,7 +26,6 @@
 #include "podvolfs/log.h"
 #include "podvolfs/quantity.h"
 #include "podvolfs/spec.h"
-#include "podvolfs/volume.h"
 
 struct options {
 	char *source;
@@ -361,13 +360,13 @@ int main(int argc, char *argv[])
 			o.hostpath_cache);
 		goto out_free;
 	}
-	volume_set_hostpath_cache(o.hostpath_cache);
 	if (!o.state)
 		o.state = strdup("/var/lib/podvolfs");
 	if (!o.state || resolve_paths(&o, source, state))
 		goto out_free;
 	ccfg.source = source;
 	ccfg.state_dir = state;
+	ccfg.hostpath_cache = o.hostpath_cache;
 	if (parse_memory_limit(o.memory_limit, &ccfg.memory_limit))
 		goto out_free;
 	if (cmd.debug)

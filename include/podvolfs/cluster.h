@@ -18,6 +18,7 @@ struct cluster_config {
 	const char *source;		/* absolute path of a file or directory */
 	const char *state_dir;		/* absolute path */
 	uint64_t memory_limit;		/* bytes; ceiling of each Memory emptyDir */
+	double hostpath_cache;		/* seconds; -o hostpath_cache= */
 };
 
 struct cluster;

@@ -46,6 +46,8 @@ struct volume_ctx {
 	bool has_fs_group;
 	gid_t fs_group;
 	uint64_t memory_limit;		/* bytes; a Memory emptyDir's ceiling */
+	/* seconds a hostPath's attributes, names and pages may be cached */
+	double hostpath_cache;
 };
 
 /*
@@ -75,14 +77,6 @@ int emptydir_setup(const struct spec_volume *sv, const struct volume_ctx *ctx,
  */
 int hostpath_setup(const struct spec_volume *sv, struct store **out,
 		   char *msg, size_t len);
-
-/*
- * How long the kernel may cache what hostPath volumes serve (attributes,
- * names), in seconds; a change made on the host shows through within it.
- * A daemon-wide setting from -o hostpath_cache=, made before any volume is
- * set up (default 1 s). Not thread-safe against volume_setup().
- */
-void volume_set_hostpath_cache(double seconds);
 
 /*
  * Removes the directory @name beneath @dirfd and everything in it, never

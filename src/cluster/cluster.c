@@ -52,6 +52,7 @@ struct cluster {
 	char *source;
 	char *state_dir;
 	uint64_t memory_limit;
+	double hostpath_cache;
 	int state_fd;
 	struct tree *tree;
 	pthread_mutex_t lock;		/* serialises syncs */
@@ -149,12 +150,12 @@ static uint32_t next_vol_id(struct cluster *c)
 static void mount_volume(struct cluster *c, struct pod *p, size_t i)
 {
 	struct volume *v = &p->volumes[i];
+	uint32_t vol_id = next_vol_id(c);
 	char *path;
 	struct view *view;
 	int rc;
 
-	view = view_new(v->store, next_vol_id(c), v->forced_read_only,
-			&v->cache);
+	view = view_new(v->store, vol_id, v->forced_read_only, &v->cache);
 	if (!view) {
 		snprintf(v->message, sizeof(v->message), "cannot serve: %s",
 			 strerror(errno));
@@ -173,7 +174,7 @@ static void mount_volume(struct cluster *c, struct pod *p, size_t i)
 		v->state = VOLUME_FAILED;
 		return;
 	}
-	p->vol_ids[i] = c->next_vol_id;
+	p->vol_ids[i] = vol_id;
 }
 
 /* Mounts the containers' views of the pod's served volumes. */
@@ -230,6 +231,7 @@ static int pod_start(struct cluster *c, const struct spec_pod *sp,
 		.has_fs_group = sp->has_fs_group,
 		.fs_group = sp->fs_group,
 		.memory_limit = c->memory_limit,
+		.hostpath_cache = c->hostpath_cache,
 	};
 	struct pod *p = pod_new(sp);
 	char *path;
@@ -583,6 +585,7 @@ struct cluster *cluster_new(const struct cluster_config *cfg,
 	if (c->wake_fd < 0)
 		goto out_close_state;
 	c->memory_limit = cfg->memory_limit;
+	c->hostpath_cache = cfg->hostpath_cache;
 	c->tree = tree;
 	pthread_mutex_init(&c->lock, NULL);
 	return c;

@@ -22,14 +22,6 @@ static const struct view_cache owned_cache = {
 	.cache_readdir = true,
 };
 
-/* Set once by main() before the first pod; read by setup_hostpath(). */
-static double hostpath_cache = 1.0;
-
-void volume_set_hostpath_cache(double seconds)
-{
-	hostpath_cache = seconds;
-}
-
 const char *volume_state_name(enum volume_state state)
 {
 	switch (state) {
@@ -59,7 +51,8 @@ static int setup_emptydir(struct volume *v, const struct spec_volume *sv,
 	return 0;
 }
 
-static int setup_hostpath(struct volume *v, const struct spec_volume *sv)
+static int setup_hostpath(struct volume *v, const struct spec_volume *sv,
+			  const struct volume_ctx *ctx)
 {
 	size_t n;
 
@@ -74,8 +67,8 @@ static int setup_hostpath(struct volume *v, const struct spec_volume *sv)
 	 * hostpath_cache seconds shows a new mtime or size; listings are read
 	 * again on every open, so new host files show at once.
 	 */
-	v->cache.attr_timeout = hostpath_cache;
-	v->cache.entry_timeout = hostpath_cache;
+	v->cache.attr_timeout = ctx->hostpath_cache;
+	v->cache.entry_timeout = ctx->hostpath_cache;
 	v->cache.keep_cache = true;
 	v->cache.cache_readdir = false;
 	v->cache.changes_behind = true;
@@ -107,7 +100,7 @@ int volume_setup(struct volume *v, const struct spec_volume *sv,
 		return 0;
 	}
 	if (sv->type == SPEC_VOL_HOSTPATH) {
-		if (setup_hostpath(v, sv))
+		if (setup_hostpath(v, sv, ctx))
 			goto out_nomem;
 		return 0;
 	}
