@@ -73,3 +73,9 @@ done <<<"$templates"
 [ "$n" -gt 0 ] || _fail "no usable option templates in $main_c"
 [ "$failed" -eq 0 ] || _fail "options missing from the documentation (see above)"
 echo "$n options documented in --help and docs/podvolfs.8"
+
+# --version names the version the Makefile builds, and the libfuse it runs on
+version=$(sed -n 's/^VERSION := //p' "$REPO/Makefile")
+[ -n "$version" ] || _fail "no VERSION in the Makefile"
+"$PODVOLFS" --version | grep -qx "podvolfs $version (libfuse [0-9.]*)" ||
+	_fail "--version says '$("$PODVOLFS" --version)', expected podvolfs $version"
