@@ -24,7 +24,8 @@
 #   _at_exit CMD [ARGS...]     run at exit, last registered first; one
 #                              argument is eval'ed as a shell string
 #   _notrun REASON             skip the case (exit 77)
-#   _require_cmd CMD...        skip unless every CMD is installed
+#   _require_cmd CMD...        fail unless every CMD is installed and
+#                              listed with its package in tests/lib/deps
 #   _require_root              skip unless running as root
 #   _require_fuse              skip unless /dev/fuse and fusermount3 exist
 #   _fail MSG                  fail the case now
@@ -134,11 +135,23 @@ _at_exit() {
 	fi
 }
 
+# The package tests/lib/deps names for command $1, or nothing.
+_package_of_cmd() {
+	awk -v c="$1" '!/^#/ && sub(/:/, " ") { for (i = 2; i <= NF; i++) if ($i == c) { print $1; exit } }' \
+		"$REPO/tests/lib/deps"
+}
+
+# A missing command fails the case instead of skipping it: make check has
+# installed every package tests/lib/deps lists, so a command missing there
+# is a missing install step, not a machine without the tool.
 _require_cmd() {
-	local c
+	local c pkg
 
 	for c in "$@"; do
-		command -v "$c" >/dev/null 2>&1 || _notrun "missing command: $c"
+		pkg=$(_package_of_cmd "$c")
+		[ -n "$pkg" ] || _fail "command $c is not in tests/lib/deps: list it with its package"
+		PATH=$PATH:/usr/sbin:/sbin command -v "$c" >/dev/null 2>&1 ||
+			_fail "missing command: $c (package $pkg: run 'make install-deps' as root)"
 	done
 }
 

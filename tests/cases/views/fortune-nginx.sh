@@ -7,9 +7,8 @@
 
 _require_root
 _require_fuse
-_require_cmd unshare curl mount umount
-nginx=$(command -v nginx || echo /usr/sbin/nginx)
-[ -x "$nginx" ] || _notrun "missing command: nginx"
+_require_cmd unshare curl mount umount nginx
+nginx=$(PATH=$PATH:/usr/sbin command -v nginx)
 
 cp "$REPO/examples/fortune.yaml" "$SRC/"
 _mount_podvolfs "$SRC"
