@@ -34,7 +34,7 @@ where() {
 
 # The commands the scripts run, then each listed command and where it is.
 scripts=("$REPO"/tests/run "$REPO"/tests/lib/*.sh "$REPO"/tests/lib/install-deps
-	"$REPO"/examples/demo "$REPO"/mount-helpers/*)
+	"$REPO"/examples/demo "$REPO"/mount-helpers/* "$REPO"/bench/run "$REPO"/bench/lib/*.sh)
 mapfile -t -O ${#scripts[@]} scripts < <(find "$REPO/tests/cases" -name '*.sh')
 mapfile -t run < <("$REPO/tests/lib/commands-run" "${scripts[@]}")
 declare -A path_of=()
@@ -73,13 +73,20 @@ package_of() {
 	echo "$p"
 }
 
+# Status, Essential and Priority of every package asked about, in one go.
+declare -A status_of=()
+while read -r pkg status; do
+	status_of[$pkg]=$status
+done < <({ dpkg-query -W -f='${Package} ${db:Status-Abbrev}${Essential} ${Priority}\n' \
+	$(sed -n 's/^\([a-z0-9][a-z0-9.+-]*\):.*/\1/p' "$deps") $(for p in "${path_of[@]}"; do
+		package_of "$p"; done) 2>/dev/null || true; } | sort -u)
+
 declare -A listed=()
 n=0
 while IFS= read -r line; do
 	pkg=${line%%:*}
 	listed[$pkg]=1
-	dpkg-query -W -f='${db:Status-Abbrev}' "$pkg" 2>/dev/null | grep -q '^ii' ||
-		[ "$pkg" = nginx-light ] ||
+	[[ ${status_of[$pkg]:-} == ii* ]] || [ "$pkg" = nginx-light ] ||
 		_fail "$pkg (tests/lib/deps) is not installed after make install-deps"
 	for cmd in ${line#*:}; do
 		path=${path_of[$cmd]:-}
@@ -96,7 +103,7 @@ done < <(grep -E '^[a-z0-9][a-z0-9.+-]*:' "$deps")
 
 # Packages every Debian system has: Essential, or of priority required.
 base() {
-	dpkg-query -W -f='${Essential} ${Priority}\n' "$1" 2>/dev/null | grep -Eq '^yes|required$'
+	[[ ${status_of[$1]:-} =~ ^ii.*(yes|required)$ ]]
 }
 
 checked=0
