@@ -132,15 +132,6 @@ static int envs_decode(struct spec_ctx *c, yaml_node_t *item,
 	return 0;
 }
 
-static bool volume_known(const struct spec_pod *pod, const bool *valid,
-			 const char *name)
-{
-	for (size_t i = 0; i < pod->n_volumes; i++)
-		if (valid[i] && strcmp(pod->volumes[i].name, name) == 0)
-			return true;
-	return false;
-}
-
 struct mount_fields {
 	struct spec_field name;
 	struct spec_field path;
@@ -151,30 +142,33 @@ struct mount_fields {
 	char *rro_value;
 };
 
+/* What the mounts of one container are checked against. */
+struct mount_scope {
+	const struct strmap *volumes;		/* the pod's valid volumes */
+	struct strmap paths;			/* mountPaths of the mounts before */
+	bool privileged;
+};
+
 /* Checks at "...volumeMounts[m]": name and mountPath. */
 static void mount_check_indexed(struct spec_ctx *c,
-				const struct spec_container *ct, size_t i,
-				const struct spec_pod *pod, const bool *valid,
+				const struct spec_volume_mount *m,
+				const struct mount_scope *scope,
 				const struct mount_fields *f)
 {
-	const struct spec_volume_mount *m = &ct->mounts[i];
 	size_t mark = spec_path_key(&c->path, "name");
 
 	if (!*m->name)
 		spec_err_required(c, &f->name.mark, NULL);
-	if (!volume_known(pod, valid, m->name))
+	if (!strmap_find(scope->volumes, m->name, strlen(m->name), NULL))
 		spec_err_not_found(c, &f->name.mark, m->name);
 	spec_path_reset(&c->path, mark);
 	spec_path_key(&c->path, "mountPath");
 	if (!*m->mount_path)
 		spec_err_required(c, &f->path.mark, NULL);
-	for (size_t j = 0; j < i; j++) {
-		if (strcmp(ct->mounts[j].mount_path, m->mount_path) == 0) {
-			spec_err_invalid(c, &f->path.mark, m->mount_path,
-				    "must be unique");
-			break;
-		}
-	}
+	if (strmap_find(&scope->paths, m->mount_path, strlen(m->mount_path),
+			NULL))
+		spec_err_invalid(c, &f->path.mark, m->mount_path,
+			    "must be unique");
 	spec_path_reset(&c->path, mark);
 	if (*m->sub_path_expr && *m->sub_path) {
 		spec_path_key(&c->path, "subPathExpr");
@@ -245,8 +239,8 @@ static void mount_empty(struct spec_ctx *c, struct spec_volume_mount *m)
 }
 
 static void mount_decode(struct spec_ctx *c, yaml_node_t *item, size_t i,
-			 struct spec_container *ct, const struct spec_pod *pod,
-			 const bool *valid, bool privileged)
+			 struct spec_container *ct,
+			 const struct mount_scope *scope)
 {
 	struct spec_volume_mount *m = &ct->mounts[i];
 	size_t mark = spec_path_index(&c->path, i);
@@ -268,9 +262,9 @@ static void mount_decode(struct spec_ctx *c, yaml_node_t *item, size_t i,
 	f.rro_value = spec_get_str(c, item, "recursiveReadOnly", &f.rro);
 	if (m->name && m->mount_path && m->sub_path && m->sub_path_expr &&
 	    m->mount_propagation && f.rro_value) {
-		mount_check_indexed(c, ct, i, pod, valid, &f);
+		mount_check_indexed(c, m, scope, &f);
 		spec_path_reset(&c->path, mark);
-		mount_check_indexless(c, m, &f, privileged);
+		mount_check_indexless(c, m, &f, scope->privileged);
 	}
 	free(f.rro_value);
 out_reset:
@@ -278,29 +272,37 @@ out_reset:
 }
 
 static int mounts_decode(struct spec_ctx *c, yaml_node_t *item,
-			 struct spec_container *ct, const struct spec_pod *pod,
-			 const bool *valid)
+			 struct spec_container *ct,
+			 const struct strmap *volumes)
 {
 	yaml_node_t *seq = spec_get_seq(c, item, "volumeMounts", NULL);
 	yaml_node_t *sc = spec_get_map(c, item, "securityContext", NULL);
+	struct mount_scope scope = { .volumes = volumes };
 	size_t n = spec_seq_len(seq), mark;
-	bool privileged = false;
 
 	if (sc) {
 		mark = spec_path_key(&c->path, "securityContext");
-		privileged = spec_get_bool(c, sc, "privileged");
+		scope.privileged = spec_get_bool(c, sc, "privileged");
 		spec_path_reset(&c->path, mark);
 	}
 	ct->mounts = spec_ctx_calloc(c, n, sizeof(*ct->mounts));
 	if (!ct->mounts)
 		return -ENOMEM;
 	ct->n_mounts = n;
+	strmap_init(&scope.paths);
 	mark = spec_path_key(&c->path, "volumeMounts");
-	for (size_t i = 0; i < n; i++)
-		mount_decode(c, spec_seq_item(c, seq, i), i, ct, pod, valid,
-			     privileged);
+	for (size_t i = 0; i < n; i++) {
+		const char *path;
+
+		mount_decode(c, spec_seq_item(c, seq, i), i, ct, &scope);
+		path = ct->mounts[i].mount_path;
+		if (path && strmap_add(&scope.paths, path, strlen(path), NULL,
+				       NULL) < 0)
+			c->oom = true;
+	}
 	spec_path_reset(&c->path, mark);
-	return 0;
+	strmap_free(&scope.paths);
+	return c->oom ? -ENOMEM : 0;
 }
 
 /* The name of container @i, its format and the image; duplicates are the caller's. */
@@ -336,30 +338,23 @@ out_free:
 
 /* Containers already named, for the duplicate check. */
 struct name_scope {
-	const struct spec_container *a;
-	size_t n_a;
-	const struct spec_container *b;
-	size_t n_b;
-	bool skip_empty_b;			/* init containers: "" is not kept */
+	const struct strmap *other;		/* NULL, or the other list's names */
+	struct strmap seen;			/* names of this list so far */
+	bool skip_empty;			/* init containers: "" is not kept */
 };
 
 static bool name_taken(const struct name_scope *s, const char *name)
 {
-	for (size_t i = 0; i < s->n_a; i++)
-		if (s->a[i].name && strcmp(s->a[i].name, name) == 0)
-			return true;
-	for (size_t i = 0; i < s->n_b; i++) {
-		if (!s->b[i].name || (s->skip_empty_b && !*s->b[i].name))
-			continue;
-		if (strcmp(s->b[i].name, name) == 0)
-			return true;
-	}
-	return false;
+	size_t len = strlen(name);
+
+	return (s->other && strmap_find(s->other, name, len, NULL)) ||
+	       strmap_find(&s->seen, name, len, NULL);
 }
 
 static int container_decode(struct spec_ctx *c, yaml_node_t *item, size_t i,
-			    struct spec_container *ct, const struct spec_pod *pod,
-			    const bool *valid, const struct name_scope *scope)
+			    struct spec_container *ct,
+			    const struct strmap *volumes,
+			    const struct name_scope *scope)
 {
 	size_t mark = spec_path_index(&c->path, i), nmark;
 	struct spec_field fn;
@@ -374,7 +369,7 @@ static int container_decode(struct spec_ctx *c, yaml_node_t *item, size_t i,
 	container_head(c, item, ct, &fn);
 	rc = envs_decode(c, item, ct);
 	if (!rc)
-		rc = mounts_decode(c, item, ct, pod, valid);
+		rc = mounts_decode(c, item, ct, volumes);
 	if (!rc && ct->name && name_taken(scope, ct->name)) {
 		nmark = spec_path_key(&c->path, "name");
 		spec_err_duplicate(c, &fn.mark, ct->name);
@@ -386,18 +381,24 @@ out_reset:
 }
 
 static int list_decode(struct spec_ctx *c, yaml_node_t *seq, const char *key,
-		       struct spec_container *first, struct spec_pod *pod,
-		       const bool *valid, struct name_scope *scope)
+		       struct spec_container *first,
+		       const struct strmap *volumes, struct name_scope *scope)
 {
 	size_t mark = spec_path_key(&c->path, key);
 	bool init = strcmp(key, "initContainers") == 0;
 	int rc = 0;
 
 	for (size_t i = 0; i < spec_seq_len(seq) && !rc; i++) {
+		const char *name;
+
 		first[i].init = init;
 		rc = container_decode(c, spec_seq_item(c, seq, i), i, &first[i],
-				      pod, valid, scope);
-		scope->n_b = i + 1;
+				      volumes, scope);
+		name = first[i].name;
+		if (!name || (scope->skip_empty && !*name))
+			continue;
+		if (strmap_add(&scope->seen, name, strlen(name), NULL, NULL) < 0)
+			rc = -ENOMEM;
 	}
 	spec_path_reset(&c->path, mark);
 	return rc;
@@ -405,13 +406,13 @@ static int list_decode(struct spec_ctx *c, yaml_node_t *seq, const char *key,
 
 int spec_containers_decode(struct spec_ctx *c, yaml_node_t *spec,
 		      const yaml_mark_t *where, struct spec_pod *pod,
-		      const bool *valid)
+		      const struct strmap *valid)
 {
 	struct spec_field fc = { .mark = *where }, fi;
 	yaml_node_t *conts = spec ? spec_get_seq(c, spec, "containers", &fc) : NULL;
 	yaml_node_t *inits = spec ? spec_get_seq(c, spec, "initContainers", &fi) : NULL;
 	size_t ni = spec_seq_len(inits), nc = spec_seq_len(conts), mark;
-	struct name_scope scope = { 0 };
+	struct name_scope regular = { 0 }, init = { .skip_empty = true };
 	int rc;
 
 	pod->containers = spec_ctx_calloc(c, ni + nc, sizeof(*pod->containers));
@@ -423,13 +424,15 @@ int spec_containers_decode(struct spec_ctx *c, yaml_node_t *spec,
 		spec_err_required(c, &fc.mark, NULL);
 		spec_path_reset(&c->path, mark);
 	}
-	scope.b = pod->containers + ni;
-	rc = list_decode(c, conts, "containers", pod->containers + ni, pod,
-			 valid, &scope);
-	if (rc)
-		return rc;
-	scope = (struct name_scope){ .a = pod->containers + ni, .n_a = nc,
-				     .b = pod->containers, .skip_empty_b = true };
-	return list_decode(c, inits, "initContainers", pod->containers, pod,
-			   valid, &scope);
+	strmap_init(&regular.seen);
+	strmap_init(&init.seen);
+	init.other = &regular.seen;
+	rc = list_decode(c, conts, "containers", pod->containers + ni, valid,
+			 &regular);
+	if (!rc)
+		rc = list_decode(c, inits, "initContainers", pod->containers,
+				 valid, &init);
+	strmap_free(&regular.seen);
+	strmap_free(&init.seen);
+	return rc;
 }

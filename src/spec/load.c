@@ -166,27 +166,82 @@ static int parser_error(struct spec_ctx *c, const yaml_parser_t *p)
 	return -EINVAL;
 }
 
+/* Pods by namespace and name, what makes a pod unique. */
+struct pod_index {
+	struct strmap map;			/* key -> the file of the first pod */
+	char **keys;				/* "namespace\0name", owned */
+	size_t n_keys;
+};
+
+static void pod_index_init(struct pod_index *ix)
+{
+	strmap_init(&ix->map);
+	ix->keys = NULL;
+	ix->n_keys = 0;
+}
+
+static void pod_index_free(struct pod_index *ix)
+{
+	for (size_t i = 0; i < ix->n_keys; i++)
+		free(ix->keys[i]);
+	free(ix->keys);
+	strmap_free(&ix->map);
+}
+
+/*
+ * Adds @p. Returns 1, or 0 when a pod of that namespace and name is there
+ * already (then *@file, unless @file is NULL, is the file it came from), or
+ * -ENOMEM.
+ */
+static int pod_index_add(struct pod_index *ix, const struct spec_pod *p,
+			 const char **file)
+{
+	size_t ns = strlen(p->namespace), len = ns + 1 + strlen(p->name);
+	char **keys, *key;
+	void *old;
+	int rc;
+
+	keys = reallocarray(ix->keys, ix->n_keys + 1, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	ix->keys = keys;
+	key = malloc(len + 1);
+	if (!key)
+		return -ENOMEM;
+	memcpy(key, p->namespace, ns + 1);
+	memcpy(key + ns + 1, p->name, len - ns);
+	rc = strmap_add(&ix->map, key, len, p->file, &old);
+	if (rc != 1) {
+		free(key);
+		if (rc == 0 && file)
+			*file = old;
+		return rc;
+	}
+	ix->keys[ix->n_keys++] = key;
+	return 1;
+}
+
 /* Two pods of one file with the same namespace and name. */
 static void duplicates_check(struct spec_ctx *c, const struct spec_objects *o)
 {
+	struct pod_index ix;
 	char q[256];
 
-	for (size_t j = 0; j < o->n_pods; j++) {
+	pod_index_init(&ix);
+	for (size_t j = 0; j < o->n_pods && !c->oom; j++) {
 		const struct spec_pod *b = &o->pods[j];
+		int rc = pod_index_add(&ix, b, NULL);
 
-		for (size_t i = 0; i < j; i++) {
-			const struct spec_pod *a = &o->pods[i];
-
-			if (strcmp(a->namespace, b->namespace) ||
-			    strcmp(a->name, b->name))
-				continue;
-			spec_quote(b->name, q, sizeof(q));
-			spec_ctx_err(c, &(yaml_mark_t){ .line = b->pos.line - 1,
-						   .column = b->pos.col - 1 },
-				"metadata.name", "Duplicate value: %s", q);
-			break;
-		}
+		if (rc < 0)
+			c->oom = true;
+		if (rc != 0)
+			continue;
+		spec_quote(b->name, q, sizeof(q));
+		spec_ctx_err(c, &(yaml_mark_t){ .line = b->pos.line - 1,
+					   .column = b->pos.col - 1 },
+			"metadata.name", "Duplicate value: %s", q);
 	}
+	pod_index_free(&ix);
 }
 
 static int stream_load(struct spec_ctx *c, yaml_parser_t *parser,
@@ -299,45 +354,40 @@ out_close:
 
 /* ---- sources ---- */
 
-static const struct spec_pod *pod_find(const struct spec_objects *o,
-				       const struct spec_pod *p)
+/* Drops the pods of @tmp that @ix (the source so far) has, with an error each. */
+static int source_dedupe(struct spec_objects *tmp, struct pod_index *ix,
+			 struct podvolfs_err *err)
 {
-	for (size_t i = 0; i < o->n_pods; i++)
-		if (strcmp(o->pods[i].namespace, p->namespace) == 0 &&
-		    strcmp(o->pods[i].name, p->name) == 0)
-			return &o->pods[i];
-	return NULL;
-}
-
-/* Drops the pods of @tmp that @objs already has, with an error each. */
-static void source_dedupe(struct spec_objects *tmp,
-			  const struct spec_objects *objs,
-			  struct podvolfs_err *err)
-{
-	const struct spec_pod *old;
+	const char *old;
 	size_t kept = 0;
 	char q[256];
+	int rc = 0;
 
 	for (size_t i = 0; i < tmp->n_pods; i++) {
 		struct spec_pod *p = &tmp->pods[i];
+		int added = rc ? 1 : pod_index_add(ix, p, &old);
 
-		old = pod_find(objs, p);
-		if (!old) {
+		if (added < 0) {
+			rc = added;
+			added = 1;
+		}
+		if (added) {
 			tmp->pods[kept++] = *p;
 			continue;
 		}
 		spec_quote(p->name, q, sizeof(q));
 		err_add(err, &p->pos, "metadata.name",
 			"Duplicate value: %s: pod \"%s/%s\" is already defined in %s",
-			q, p->namespace, p->name, old->file);
+			q, p->namespace, p->name, old);
 		spec_pod_free(p);
 	}
 	tmp->n_pods = kept;
+	return rc;
 }
 
 /* Loads one file of a source; a file that fails is left out. */
 static int source_file(const char *path, struct spec_objects *objs,
-		       struct podvolfs_err *err)
+		       struct pod_index *ix, struct podvolfs_err *err)
 {
 	struct spec_objects tmp;
 	int rc;
@@ -348,8 +398,9 @@ static int source_file(const char *path, struct spec_objects *objs,
 		spec_objects_free(&tmp);
 		return rc == -EINVAL ? 0 : rc;
 	}
-	source_dedupe(&tmp, objs, err);
-	rc = objects_move(objs, &tmp);
+	rc = source_dedupe(&tmp, ix, err);
+	if (!rc)
+		rc = objects_move(objs, &tmp);
 	if (rc)
 		err_add(err, NULL, NULL, "%s: %s", path, strerror(-rc));
 	spec_objects_free(&tmp);
@@ -376,7 +427,8 @@ static int name_cmp(const struct dirent **a, const struct dirent **b)
 }
 
 static void source_entry(const char *dir, const char *name,
-			 struct spec_objects *objs, struct podvolfs_err *err)
+			 struct spec_objects *objs, struct pod_index *ix,
+			 struct podvolfs_err *err)
 {
 	struct stat st;
 	char *path;
@@ -388,12 +440,12 @@ static void source_entry(const char *dir, const char *name,
 	}
 	/* a directory or socket named *.yaml is not a manifest */
 	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-		source_file(path, objs, err);
+		source_file(path, objs, ix, err);
 	free(path);
 }
 
 static int source_dir(const char *dir, struct spec_objects *objs,
-		      struct podvolfs_err *err)
+		      struct pod_index *ix, struct podvolfs_err *err)
 {
 	struct dirent **list;
 	int n, rc;
@@ -405,7 +457,7 @@ static int source_dir(const char *dir, struct spec_objects *objs,
 		return rc;
 	}
 	for (int i = 0; i < n; i++) {
-		source_entry(dir, list[i]->d_name, objs, err);
+		source_entry(dir, list[i]->d_name, objs, ix, err);
 		free(list[i]);
 	}
 	free(list);
@@ -415,6 +467,7 @@ static int source_dir(const char *dir, struct spec_objects *objs,
 int spec_load_source(const char *path, struct spec_objects *objs,
 		     struct podvolfs_err *err)
 {
+	struct pod_index ix;
 	struct stat st;
 	int rc;
 
@@ -423,7 +476,19 @@ int spec_load_source(const char *path, struct spec_objects *objs,
 		err_add(err, NULL, NULL, "%s: %s", path, strerror(-rc));
 		return rc;
 	}
+	pod_index_init(&ix);
+	for (size_t i = 0; i < objs->n_pods; i++) {
+		rc = pod_index_add(&ix, &objs->pods[i], NULL);
+		if (rc < 0) {
+			err_add(err, NULL, NULL, "%s: %s", path, strerror(-rc));
+			pod_index_free(&ix);
+			return rc;
+		}
+	}
 	if (S_ISDIR(st.st_mode))
-		return source_dir(path, objs, err);
-	return source_file(path, objs, err);
+		rc = source_dir(path, objs, &ix, err);
+	else
+		rc = source_file(path, objs, &ix, err);
+	pod_index_free(&ix);
+	return rc;
 }

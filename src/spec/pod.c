@@ -68,19 +68,20 @@ int spec_pod_spec_decode(struct spec_ctx *c, yaml_node_t *spec,
 		    const yaml_mark_t *where, struct spec_pod *pod)
 {
 	yaml_node_t *vols = NULL;
-	bool *valid = NULL;
+	struct strmap valid;
 	int rc;
 
 	if (spec) {
 		spec_map_check(c, spec, podspec_fields);
 		vols = spec_get_seq(c, spec, "volumes", NULL);
 	}
+	strmap_init(&valid);
 	rc = spec_volumes_decode(c, vols, pod, &valid);
 	if (!rc)
-		rc = spec_containers_decode(c, spec, where, pod, valid);
+		rc = spec_containers_decode(c, spec, where, pod, &valid);
 	if (!rc && spec)
 		security_decode(c, spec, pod);
-	free(valid);
+	strmap_free(&valid);
 	if (!rc && c->oom)
 		rc = -ENOMEM;
 	return rc;

@@ -16,6 +16,7 @@
 #include <yaml.h>
 
 #include "podvolfs/spec.h"
+#include "podvolfs/strmap.h"
 
 #define SPEC_PATH_MAX 512
 
@@ -129,11 +130,13 @@ void spec_check_descending_path(struct spec_ctx *c, const yaml_mark_t *m,
 			   const char *p);
 int spec_pod_spec_decode(struct spec_ctx *c, yaml_node_t *spec,
 		    const yaml_mark_t *where, struct spec_pod *pod);
+/* Adds the name of each volume without errors to @valid. */
 int spec_volumes_decode(struct spec_ctx *c, yaml_node_t *seq,
-		   struct spec_pod *pod, bool **valid);
+		   struct spec_pod *pod, struct strmap *valid);
+/* A volumeMount may name a volume of @valid only. */
 int spec_containers_decode(struct spec_ctx *c, yaml_node_t *spec,
 		      const yaml_mark_t *where, struct spec_pod *pod,
-		      const bool *valid);
+		      const struct strmap *valid);
 void spec_pod_free(struct spec_pod *pod);
 /* Loads a Pod, Deployment or ReplicaSet document into @out. */
 int spec_load_kind(struct spec_ctx *c, yaml_node_t *root, const char *kind,

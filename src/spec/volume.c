@@ -290,7 +290,7 @@ static void sources_decode(struct spec_ctx *c, yaml_node_t *item,
 }
 
 static void volume_name_check(struct spec_ctx *c, const struct spec_pod *pod,
-			      size_t i, const bool *valid,
+			      size_t i, const struct strmap *valid,
 			      const struct spec_field *f)
 {
 	const char *name = pod->volumes[i].name, *msgs[2];
@@ -304,48 +304,40 @@ static void volume_name_check(struct spec_ctx *c, const struct spec_pod *pod,
 		for (unsigned k = 0; k < n; k++)
 			spec_err_invalid(c, &f->mark, name, msgs[k]);
 	}
-	for (size_t j = 0; j < i; j++) {
-		if (valid[j] && strcmp(pod->volumes[j].name, name) == 0) {
-			spec_err_duplicate(c, &f->mark, name);
-			break;
-		}
-	}
+	if (strmap_find(valid, name, strlen(name), NULL))
+		spec_err_duplicate(c, &f->mark, name);
 	spec_path_reset(&c->path, mark);
 }
 
-/* A claimName equal to "<pod>-<volume>" of an ephemeral volume of the same pod. */
+/*
+ * A claimName equal to "<pod>-<volume>" of an ephemeral volume of the same
+ * pod; @ephemeral holds the names of those volumes.
+ */
 static void ephemeral_claim_check(struct spec_ctx *c, yaml_node_t *item,
 				  const struct spec_pod *pod,
-				  const struct spec_volume *v)
+				  const struct spec_volume *v,
+				  const struct strmap *ephemeral)
 {
+	const char *claim = v->pvc.claim_name;
 	struct spec_field f, fp;
 	size_t mark, n;
 
-	if (v->type != SPEC_VOL_PVC || !v->pvc.claim_name || !pod->name ||
-	    !*pod->name)
+	if (v->type != SPEC_VOL_PVC || !claim || !pod->name || !*pod->name)
 		return;
-	for (size_t j = 0; j < pod->n_volumes; j++) {
-		const struct spec_volume *e = &pod->volumes[j];
-
-		if (!e->source || strcmp(e->source, "ephemeral") != 0 || !e->name)
-			continue;
-		n = strlen(pod->name);
-		if (strncmp(v->pvc.claim_name, pod->name, n) != 0 ||
-		    v->pvc.claim_name[n] != '-' ||
-		    strcmp(v->pvc.claim_name + n + 1, e->name) != 0)
-			continue;
-		spec_map_find(c, item, "persistentVolumeClaim", &fp);
-		spec_map_find(c, fp.val, "claimName", &f);
-		mark = spec_path_key(&c->path, "persistentVolumeClaim.claimName");
-		spec_err_invalid(c, &f.mark, v->pvc.claim_name,
-			    "must not reference a PVC that gets created for an ephemeral volume");
-		spec_path_reset(&c->path, mark);
+	n = strlen(pod->name);
+	if (strncmp(claim, pod->name, n) != 0 || claim[n] != '-' ||
+	    !strmap_find(ephemeral, claim + n + 1, strlen(claim + n + 1), NULL))
 		return;
-	}
+	spec_map_find(c, item, "persistentVolumeClaim", &fp);
+	spec_map_find(c, fp.val, "claimName", &f);
+	mark = spec_path_key(&c->path, "persistentVolumeClaim.claimName");
+	spec_err_invalid(c, &f.mark, claim,
+		    "must not reference a PVC that gets created for an ephemeral volume");
+	spec_path_reset(&c->path, mark);
 }
 
 static void volume_decode(struct spec_ctx *c, yaml_node_t *item, size_t i,
-			  struct spec_pod *pod, bool *valid)
+			  struct spec_pod *pod, struct strmap *valid)
 {
 	struct spec_volume *v = &pod->volumes[i];
 	size_t mark = spec_path_index(&c->path, i);
@@ -362,32 +354,50 @@ static void volume_decode(struct spec_ctx *c, yaml_node_t *item, size_t i,
 	sources_decode(c, item, v);
 	if (v->name)
 		volume_name_check(c, pod, i, valid, &f);
-	valid[i] = c->nerr == before;
+	if (v->name && c->nerr == before &&
+	    strmap_add(valid, v->name, strlen(v->name), v, NULL) < 0)
+		c->oom = true;
 out_reset:
 	spec_path_reset(&c->path, mark);
 }
 
+/* The names of the ephemeral volumes of @pod, its first @n volumes. */
+static void ephemeral_names(struct spec_ctx *c, const struct spec_pod *pod,
+			    struct strmap *names)
+{
+	for (size_t i = 0; i < pod->n_volumes; i++) {
+		const struct spec_volume *e = &pod->volumes[i];
+
+		if (e->source && strcmp(e->source, "ephemeral") == 0 && e->name &&
+		    strmap_add(names, e->name, strlen(e->name), NULL, NULL) < 0)
+			c->oom = true;
+	}
+}
+
 int spec_volumes_decode(struct spec_ctx *c, yaml_node_t *seq, struct spec_pod *pod,
-		   bool **valid)
+		   struct strmap *valid)
 {
 	size_t n = spec_seq_len(seq), mark;
+	struct strmap ephemeral;
 
-	*valid = spec_ctx_calloc(c, n, sizeof(bool));
 	pod->volumes = spec_ctx_calloc(c, n, sizeof(*pod->volumes));
-	if (!*valid || !pod->volumes)
+	if (!pod->volumes)
 		return -ENOMEM;
 	pod->n_volumes = n;
 	mark = spec_path_key(&c->path, "volumes");
 	for (size_t i = 0; i < n; i++)
-		volume_decode(c, spec_seq_item(c, seq, i), i, pod, *valid);
-	for (size_t i = 0; i < n; i++) {
+		volume_decode(c, spec_seq_item(c, seq, i), i, pod, valid);
+	strmap_init(&ephemeral);
+	ephemeral_names(c, pod, &ephemeral);
+	for (size_t i = 0; ephemeral.n && i < n; i++) {
 		size_t imark = spec_path_index(&c->path, i);
 
 		if (pod->volumes[i].source)
 			ephemeral_claim_check(c, spec_seq_item(c, seq, i), pod,
-					      &pod->volumes[i]);
+					      &pod->volumes[i], &ephemeral);
 		spec_path_reset(&c->path, imark);
 	}
+	strmap_free(&ephemeral);
 	spec_path_reset(&c->path, mark);
 	return c->oom ? -ENOMEM : 0;
 }

@@ -416,31 +416,21 @@ static void full_name(const struct spec_ctx *c, const char *key, char *buf,
 	snprintf(buf, size, "%s%s%s", c->path.buf, c->path.len ? "." : "", key);
 }
 
-/* Reports a duplicate of pair @p among the pairs before it. */
-static void check_duplicate(struct spec_ctx *c, yaml_node_t *map,
-			    yaml_node_pair_t *p, const char *key)
-{
-	char name[SPEC_PATH_MAX + 64];
-	yaml_node_t *k;
-
-	for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
-		if (!key_is(spec_node_at(c, q->key), key))
-			continue;
-		k = spec_node_at(c, p->key);
-		full_name(c, key, name, sizeof(name));
-		spec_ctx_err(c, &k->start_mark, NULL, "duplicate field \"%s\"", name);
-		return;
-	}
-}
-
+/*
+ * Reports scalar keys that are not field names, keys that repeat an earlier
+ * key, and with @fields, keys not in that list.
+ */
 void spec_map_check(struct spec_ctx *c, yaml_node_t *map, const char *const *fields)
 {
 	char name[SPEC_PATH_MAX + 64];
+	struct strmap seen;
 
+	strmap_init(&seen);
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
 	     p < map->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = spec_node_at(c, p->key);
 		const char *key;
+		int rc;
 
 		if (k->type != YAML_SCALAR_NODE) {
 			spec_ctx_err(c, &k->start_mark, c->path.buf,
@@ -449,13 +439,22 @@ void spec_map_check(struct spec_ctx *c, yaml_node_t *map, const char *const *fie
 			continue;
 		}
 		key = scalar_text(k);
-		check_duplicate(c, map, p, key);
+		rc = strmap_add(&seen, k->data.scalar.value,
+				k->data.scalar.length, NULL, NULL);
+		if (rc < 0)
+			c->oom = true;
+		if (rc == 0) {
+			full_name(c, key, name, sizeof(name));
+			spec_ctx_err(c, &k->start_mark, NULL,
+				"duplicate field \"%s\"", name);
+		}
 		if (fields && !text_in(key, fields)) {
 			full_name(c, key, name, sizeof(name));
 			spec_ctx_err(c, &k->start_mark, NULL, "unknown field \"%s\"",
 				name);
 		}
 	}
+	strmap_free(&seen);
 }
 
 void spec_map_find(const struct spec_ctx *c, yaml_node_t *map, const char *key,
