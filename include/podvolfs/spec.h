@@ -134,9 +134,10 @@ void spec_objects_free(struct spec_objects *objs);
  * Reads every document of the manifest file @path and appends its objects
  * to @objs. Documents of kinds podvolfs does not use are skipped with a
  * notice. Returns 0, or -EINVAL (bad YAML, unknown or mistyped fields, a
- * failed validation: every problem is added to @err) or another -errno (the
- * file could not be read; @err says so). On any error @objs is unchanged: a
- * file is taken whole or not at all.
+ * failed validation, a limit of podvolfs(8) LIMITS crossed: every problem
+ * is added to @err) or another -errno (the file could not be read; @err
+ * says so). On any error @objs is unchanged: a file is taken whole or not
+ * at all. The time and memory it takes are bounded by those limits.
  */
 int spec_load_file(const char *path, struct spec_objects *objs,
 		   struct podvolfs_err *err);

@@ -1,18 +1,22 @@
 /*
  * load.c - manifest files and directories to struct spec_objects.
  *
- * A file is read document by document with libyaml's document API; each
- * document is checked against alias bombs and runaway nesting, then
- * dispatched on its kind. Everything lands in a private spec_objects first
- * and is moved into the caller's only when the whole file is good, so a
- * file is taken whole or not at all.
+ * A file is read into memory whole (SPEC_FILE_MAX bytes at most), so that
+ * every pass sees the same bytes: scan.c checks its limits as a stream,
+ * then libyaml's document API loads it document by document; each document
+ * is checked against alias bombs and runaway nesting, then dispatched on
+ * its kind. Everything lands in a private spec_objects first and is moved
+ * into the caller's only when the whole file is good, so a file is taken
+ * whole or not at all.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "spec_i.h"
 
@@ -301,18 +305,89 @@ static int objects_move(struct spec_objects *dst, struct spec_objects *src)
 	return 0;
 }
 
-static int file_open(const char *path, FILE **f, struct podvolfs_err *err)
+/* The line and column of byte @off of @buf, as libyaml counts LF, CR and CRLF. */
+static yaml_mark_t mark_at(const unsigned char *buf, size_t off)
+{
+	yaml_mark_t m = { .index = off };
+
+	for (size_t i = 0; i < off; i++) {
+		if (buf[i] == '\n' || (buf[i] == '\r' && buf[i + 1] != '\n')) {
+			m.line++;
+			m.column = 0;
+		} else if ((buf[i] & 0xc0) != 0x80) {
+			/* UTF-8: a column per character, not per byte */
+			m.column++;
+		}
+	}
+	return m;
+}
+
+/*
+ * Reads the whole of @fd into *@buf (*@len bytes, then a NUL), or refuses
+ * a file of more than SPEC_FILE_MAX bytes, naming where it crosses that.
+ */
+static int file_read(struct spec_ctx *c, int fd, unsigned char **buf,
+		     size_t *len)
+{
+	size_t cap = 64 << 10, n = 0;
+	unsigned char *b, *grown;
+	struct stat st;
+	yaml_mark_t m;
+	ssize_t got;
+
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		cap = (size_t)st.st_size < SPEC_FILE_MAX ? (size_t)st.st_size + 1 :
+							    SPEC_FILE_MAX + 1;
+	b = malloc(cap + 1);
+	if (!b)
+		return -ENOMEM;
+	while (n <= SPEC_FILE_MAX) {
+		if (n == cap) {
+			cap = cap * 2 < SPEC_FILE_MAX + 1 ? cap * 2 : SPEC_FILE_MAX + 1;
+			grown = realloc(b, cap + 1);
+			if (!grown) {
+				free(b);
+				return -ENOMEM;
+			}
+			b = grown;
+		}
+		got = read(fd, b + n, cap - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			free(b);
+			return -errno;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	b[n] = '\0';
+	if (n > SPEC_FILE_MAX) {
+		m = mark_at(b, SPEC_FILE_MAX);
+		spec_ctx_err(c, &m, NULL,
+			"file is larger than %d bytes (3 MiB, the apiserver's limit on a request)",
+			SPEC_FILE_MAX);
+		free(b);
+		return -EINVAL;
+	}
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+static int file_open(const char *path, int *fd, struct podvolfs_err *err)
 {
 	struct stat st;
 	int rc;
 
-	*f = fopen(path, "rb");
-	if (!*f) {
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0) {
 		rc = -errno;
 		goto out_report;
 	}
-	if (fstat(fileno(*f), &st) == 0 && S_ISDIR(st.st_mode)) {
-		fclose(*f);
+	if (fstat(*fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(*fd);
 		rc = -EISDIR;
 		goto out_report;
 	}
@@ -322,31 +397,50 @@ out_report:
 	return rc;
 }
 
+/* Checks and loads the file @buf into @out. */
+static int buffer_load(struct spec_ctx *c, const unsigned char *buf,
+		       size_t len, struct spec_objects *out)
+{
+	yaml_parser_t parser;
+	int rc;
+
+	rc = spec_scan(c, buf, len);
+	if (rc)
+		return rc;
+	if (!yaml_parser_initialize(&parser))
+		return -ENOMEM;
+	yaml_parser_set_input_string(&parser, buf, len);
+	rc = stream_load(c, &parser, out);
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
 int spec_load_file(const char *path, struct spec_objects *objs,
 		   struct podvolfs_err *err)
 {
 	struct spec_ctx c = { .file = path, .err = err };
 	struct spec_objects tmp;
-	yaml_parser_t parser;
-	FILE *f;
-	int rc;
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	int fd, rc;
 
-	rc = file_open(path, &f, err);
+	rc = file_open(path, &fd, err);
 	if (rc)
 		return rc;
-	spec_objects_init(&tmp);
-	if (!yaml_parser_initialize(&parser)) {
-		rc = -ENOMEM;
-		goto out_close;
+	rc = file_read(&c, fd, &buf, &len);
+	close(fd);
+	if (rc && rc != -EINVAL && rc != -ENOMEM) {
+		err_add(err, NULL, NULL, "%s: %s", path, strerror(-rc));
+		return rc;
 	}
-	yaml_parser_set_input_file(&parser, f);
-	rc = stream_load(&c, &parser, &tmp);
-	yaml_parser_delete(&parser);
-	if (!rc)
-		rc = objects_move(objs, &tmp);
-	spec_objects_free(&tmp);
-out_close:
-	fclose(f);
+	if (!rc) {
+		spec_objects_init(&tmp);
+		rc = buffer_load(&c, buf, len, &tmp);
+		free(buf);
+		if (!rc)
+			rc = objects_move(objs, &tmp);
+		spec_objects_free(&tmp);
+	}
 	if (rc == -ENOMEM)
 		err_add(err, NULL, NULL, "%s: %s", path, strerror(ENOMEM));
 	return rc;

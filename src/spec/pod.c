@@ -377,6 +377,32 @@ static int workload_pod(struct spec_ctx *c, yaml_node_t *root,
 	return rc ? rc : (c->oom ? -ENOMEM : 0);
 }
 
+/*
+ * Each replica decodes the template anew, so it counts as one more copy of
+ * the document against the file's budgets (the document itself counted
+ * once already).
+ */
+static void replicas_budget(struct spec_ctx *c, const struct spec_field *f,
+			    int64_t replicas)
+{
+	size_t copies = (size_t)replicas - 1, most;
+	char detail[256];
+
+	if (c->file_nodes + copies * c->doc_nodes <= SPEC_FILE_NODE_BUDGET &&
+	    c->file_text + copies * c->doc_text <= SPEC_FILE_TEXT_BUDGET) {
+		c->file_nodes += copies * c->doc_nodes;
+		c->file_text += copies * c->doc_text;
+		return;
+	}
+	most = 1 + (SPEC_FILE_NODE_BUDGET - c->file_nodes) / c->doc_nodes;
+	if (c->doc_text && 1 + (SPEC_FILE_TEXT_BUDGET - c->file_text) / c->doc_text < most)
+		most = 1 + (SPEC_FILE_TEXT_BUDGET - c->file_text) / c->doc_text;
+	snprintf(detail, sizeof(detail),
+		 "must be no more than %zu here: each replica counts as a copy of its document, and a file may expand to %d nodes and %d bytes of text (a podvolfs limit)",
+		 most, SPEC_FILE_NODE_BUDGET, SPEC_FILE_TEXT_BUDGET);
+	spec_err_invalid_int(c, &f->mark, replicas, detail);
+}
+
 static void replicas_decode(struct spec_ctx *c, yaml_node_t *spec,
 			    struct workload *w)
 {
@@ -392,6 +418,8 @@ static void replicas_decode(struct spec_ctx *c, yaml_node_t *spec,
 	if (w->replicas > SPEC_REPLICAS_MAX)
 		spec_err_invalid_int(c, &f.mark, w->replicas,
 				"must be no more than 10000 (a podvolfs limit)");
+	else if (w->replicas > 1)
+		replicas_budget(c, &f, w->replicas);
 	spec_path_reset(&c->path, 0);
 }
 

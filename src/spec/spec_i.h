@@ -20,9 +20,25 @@
 
 #define SPEC_PATH_MAX 512
 
-/* More nodes than this after alias expansion, or deeper nesting: refused. */
+/*
+ * Limits, so that the time and memory a file takes are bounded by its size
+ * whatever it holds; docs/podvolfs.8 (LIMITS) lists each one. The first
+ * ones are checked by the streaming pass of scan.c before a document is
+ * built, the expanded ones by the loader.
+ */
+#define SPEC_FILE_MAX (3 << 20)			/* bytes: the apiserver's request limit */
+#define SPEC_DOCS_MAX 1000			/* documents in a file */
+#define SPEC_DIRECTIVES_MAX 100			/* %YAML and %TAG before one document */
+#define SPEC_DEPTH_MAX 100			/* levels of nesting, the root's included */
+#define SPEC_KEYS_MAX 10000			/* keys of one mapping */
+#define SPEC_SCALAR_MAX (1 << 20)		/* bytes of one scalar */
+#define SPEC_ANCHORS_MAX 100			/* anchors in a document */
+/* A document, as written and once its aliases are expanded. */
 #define SPEC_NODE_BUDGET 200000
-#define SPEC_DEPTH_MAX 100
+#define SPEC_TEXT_BUDGET SPEC_FILE_MAX		/* bytes of scalars, expanded */
+/* A file, as written and once aliases and replicas are expanded. */
+#define SPEC_FILE_NODE_BUDGET 1000000
+#define SPEC_FILE_TEXT_BUDGET (32 << 20)	/* bytes of scalars, expanded */
 
 /* Replicas beyond this are refused (each one is a full pod in memory). */
 #define SPEC_REPLICAS_MAX 10000
@@ -39,6 +55,10 @@ struct spec_ctx {
 	unsigned nerr;				/* errors found through this ctx */
 	bool oom;				/* an allocation failed */
 	struct spec_path path;			/* field path of the current node */
+	size_t doc_nodes;			/* of the current document, expanded */
+	size_t doc_text;			/* bytes of its scalars, expanded */
+	size_t file_nodes;			/* of the documents so far, replicas counted */
+	size_t file_text;			/* bytes of their scalars, the same way */
 };
 
 /* Running hashes over bytes: two FNV-1a 64 with different bases, one FNV-1a 32. */
@@ -58,6 +78,8 @@ struct spec_field {
 /* yaml.c: paths, errors, node access */
 size_t spec_path_key(struct spec_path *p, const char *key);
 size_t spec_path_index(struct spec_path *p, size_t i);
+/* "[key]": a key of a map of strings (labels, annotations, ...) */
+size_t spec_path_bracket(struct spec_path *p, const char *key);
 void spec_path_reset(struct spec_path *p, size_t mark);
 void spec_path_set(struct spec_path *p, const char *s);
 
@@ -85,6 +107,11 @@ bool spec_node_is_null(const yaml_node_t *n);
 const char *spec_node_kind_name(const yaml_node_t *n);
 size_t spec_seq_len(const yaml_node_t *n);
 yaml_node_t *spec_seq_item(const struct spec_ctx *c, const yaml_node_t *n, size_t i);
+/*
+ * Expands the aliases of the document at @root within the budgets of one
+ * document and of the file so far, and adds it to the file's counts.
+ * Returns 0, or -EINVAL with the error reported.
+ */
 int spec_doc_check(struct spec_ctx *c, yaml_node_t *root);
 
 void spec_map_check(struct spec_ctx *c, yaml_node_t *map,
@@ -114,6 +141,14 @@ void spec_hash_bytes(struct spec_hash *h, const void *p, size_t n);
 void spec_hash_str(struct spec_hash *h, const char *s);
 void spec_hash_node(const struct spec_ctx *c, struct spec_hash *h,
 	       const yaml_node_t *n, unsigned depth);
+
+/*
+ * scan.c: checks the limits of the file @buf (@len bytes) in streaming
+ * passes, before anything is built. Returns 0 when none is crossed (a YAML
+ * syntax error is left for the loader to report), -EINVAL with the error
+ * reported, or -ENOMEM.
+ */
+int spec_scan(struct spec_ctx *c, const unsigned char *buf, size_t len);
 
 /* names.c */
 unsigned spec_dns_label_errors(const char *s, const char *msgs[2]);

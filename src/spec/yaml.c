@@ -54,7 +54,7 @@ size_t spec_path_index(struct spec_path *p, size_t i)
 	return path_append(p, "[", num, "]");
 }
 
-static size_t path_bracket(struct spec_path *p, const char *key)
+size_t spec_path_bracket(struct spec_path *p, const char *key)
 {
 	return path_append(p, "[", key, "]");
 }
@@ -360,45 +360,89 @@ bool spec_want_kind(struct spec_ctx *c, yaml_node_t *n, yaml_node_type_t type,
 	return false;
 }
 
-/* ---- alias expansion and depth guard ---- */
+/* ---- alias expansion, depth and size guard ---- */
 
-static int count_nodes(const struct spec_ctx *c, const yaml_node_t *n,
-		       unsigned depth, size_t *count)
+/* What a document holds once its aliases are expanded. */
+struct expansion {
+	size_t nodes;
+	size_t text;				/* bytes of scalars */
+};
+
+/*
+ * Walks @n at nesting level @level (the root is level 1), expanding
+ * aliases, into @x: -ELOOP past SPEC_DEPTH_MAX levels (which an alias to
+ * its own ancestor reaches), -E2BIG past @most->nodes, -EFBIG past
+ * @most->text. The limits bound the walk itself.
+ */
+static int expand(const struct spec_ctx *c, const yaml_node_t *n,
+		  unsigned level, struct expansion *x,
+		  const struct expansion *most)
 {
-	if (depth > SPEC_DEPTH_MAX)
+	int rc = 0;
+
+	if (level > SPEC_DEPTH_MAX)
 		return -ELOOP;
-	if (++*count > SPEC_NODE_BUDGET)
+	if (++x->nodes > most->nodes)
 		return -E2BIG;
-	if (n->type == YAML_SEQUENCE_NODE) {
+	if (n->type == YAML_SCALAR_NODE) {
+		x->text += n->data.scalar.length;
+		if (x->text > most->text)
+			return -EFBIG;
+	} else if (n->type == YAML_SEQUENCE_NODE) {
 		for (yaml_node_item_t *i = n->data.sequence.items.start;
-		     i < n->data.sequence.items.top; i++)
-			if (count_nodes(c, spec_node_at(c, *i), depth + 1, count))
-				return *count > SPEC_NODE_BUDGET ? -E2BIG : -ELOOP;
+		     !rc && i < n->data.sequence.items.top; i++)
+			rc = expand(c, spec_node_at(c, *i), level + 1, x, most);
 	} else if (n->type == YAML_MAPPING_NODE) {
 		for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
-		     p < n->data.mapping.pairs.top; p++) {
-			if (count_nodes(c, spec_node_at(c, p->key), depth + 1, count) ||
-			    count_nodes(c, spec_node_at(c, p->value), depth + 1, count))
-				return *count > SPEC_NODE_BUDGET ? -E2BIG : -ELOOP;
+		     !rc && p < n->data.mapping.pairs.top; p++) {
+			rc = expand(c, spec_node_at(c, p->key), level + 1, x,
+				    most);
+			if (!rc)
+				rc = expand(c, spec_node_at(c, p->value),
+					    level + 1, x, most);
 		}
 	}
-	return 0;
+	return rc;
 }
 
 int spec_doc_check(struct spec_ctx *c, yaml_node_t *root)
 {
-	size_t count = 0;
-	int rc = count_nodes(c, root, 0, &count);
+	const size_t nodes_left = c->file_nodes < SPEC_FILE_NODE_BUDGET ?
+				  SPEC_FILE_NODE_BUDGET - c->file_nodes : 0;
+	const size_t text_left = c->file_text < SPEC_FILE_TEXT_BUDGET ?
+				 SPEC_FILE_TEXT_BUDGET - c->file_text : 0;
+	const struct expansion most = {
+		.nodes = nodes_left < SPEC_NODE_BUDGET ? nodes_left : SPEC_NODE_BUDGET,
+		.text = text_left < SPEC_TEXT_BUDGET ? text_left : SPEC_TEXT_BUDGET,
+	};
+	struct expansion x = { 0 };
+	int rc = expand(c, root, 1, &x, &most);
+
+	/* counted even when refused: so a file of many bad documents is bounded too */
+	c->file_nodes += x.nodes;
+	c->file_text += x.text;
 
 	if (rc == -ELOOP)
 		spec_ctx_err(c, &root->start_mark, NULL,
 			"document nests deeper than %d levels (or an alias refers to its own ancestor)",
 			SPEC_DEPTH_MAX);
-	else if (rc)
+	else if (rc == -E2BIG && most.nodes == SPEC_NODE_BUDGET)
 		spec_ctx_err(c, &root->start_mark, NULL,
 			"document has more than %d nodes once its aliases are expanded",
 			SPEC_NODE_BUDGET);
-	return rc ? -EINVAL : 0;
+	else if (rc == -EFBIG && most.text == SPEC_TEXT_BUDGET)
+		spec_ctx_err(c, &root->start_mark, NULL,
+			"document has more than %d bytes of text once its aliases are expanded (a podvolfs limit)",
+			SPEC_TEXT_BUDGET);
+	else if (rc)
+		spec_ctx_err(c, &root->start_mark, NULL,
+			"file has more than %d nodes or %d bytes of text once its aliases are expanded (a podvolfs limit)",
+			SPEC_FILE_NODE_BUDGET, SPEC_FILE_TEXT_BUDGET);
+	if (rc)
+		return -EINVAL;
+	c->doc_nodes = x.nodes;
+	c->doc_text = x.text;
+	return 0;
 }
 
 /* ---- mappings ---- */
@@ -618,7 +662,7 @@ static void kv_decode(struct spec_ctx *c, yaml_node_pair_t *p, struct spec_kv *k
 		return;
 	}
 	kv->key = spec_ctx_strdup(c, scalar_text(k));
-	mark = path_bracket(&c->path, scalar_text(k));
+	mark = spec_path_bracket(&c->path, scalar_text(k));
 	kv->value = spec_node_is_null(v) ? spec_ctx_strdup(c, "") : node_str(c, v);
 	spec_path_reset(&c->path, mark);
 }

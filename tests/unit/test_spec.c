@@ -505,6 +505,164 @@ static void test_spec__source_skips_hidden_and_failing(void **state)
 	assert_non_null(strstr(f->err.msg[0], "/c.yaml:3:1: "));
 }
 
+/* A comment line of 64 bytes, to pad files to a size. */
+static const char line64[] =
+	"# 3456789012345678901234567890123456789012345678901234567890123\n";
+
+_Static_assert(sizeof(line64) == 65, "line64 must be 64 bytes long");
+
+/* A Pod "p" whose metadata ends with @meta and whose spec ends with @spec. */
+static char *pod_with(const char *meta, const char *spec)
+{
+	char *text;
+
+	assert_true(asprintf(&text,
+			     "apiVersion: v1\n"
+			     "kind: Pod\n"
+			     "metadata:\n"
+			     "  name: p\n"
+			     "%s"
+			     "spec:\n"
+			     "  containers: [{name: app, image: busybox}]\n"
+			     "%s", meta, spec) > 0);
+	return text;
+}
+
+/* "    k0: v\n" ... for @n keys, @first with an extra line "  @first:\n". */
+static char *keys_text(const char *first, size_t n)
+{
+	char *text;
+	size_t len;
+	FILE *fp = open_memstream(&text, &len);
+
+	assert_non_null(fp);
+	fprintf(fp, "  %s:\n", first);
+	for (size_t i = 0; i < n; i++)
+		fprintf(fp, "    k%zu: v\n", i);
+	assert_int_equal(fclose(fp), 0);
+	return text;
+}
+
+static char *repeat_text(const char *head, const char *unit, size_t n,
+			 const char *tail)
+{
+	char *text;
+	size_t len;
+	FILE *fp = open_memstream(&text, &len);
+
+	assert_non_null(fp);
+	fputs(head, fp);
+	for (size_t i = 0; i < n; i++)
+		fputs(unit, fp);
+	fputs(tail, fp);
+	assert_int_equal(fclose(fp), 0);
+	return text;
+}
+
+/* Loads @text as @name: -EINVAL, with @want ("LINE:COL: ...") first. */
+static void load_refused(struct fixture *f, const char *name, char *text,
+			 const char *want)
+{
+	const char *path = scratch_file(f, name, text);
+	char full[1024];
+
+	free(text);
+	assert_int_equal(spec_load_file(path, &f->objs, &f->err), -EINVAL);
+	assert_int_equal(f->objs.n_pods, 0);
+	snprintf(full, sizeof(full), "%s:%s", path, want);
+	assert_string_equal(f->err.msg[0], full);
+	err_init(&f->err);
+}
+
+static void load_text_ok(struct fixture *f, const char *name, char *text)
+{
+	const char *path = scratch_file(f, name, text);
+
+	free(text);
+	load_ok(f, path);
+}
+
+/* Every limit lets through what is at it, and the exact pod comes out. */
+static void test_spec__limits_allow_their_edge(void **state)
+{
+	struct fixture *f = *state;
+	char *big = repeat_text("", "x", (1 << 20) - 2, "");
+	char *meta = keys_text("labels", 10000), *ann;
+
+	load_text_ok(f, "labels.yaml", pod_with(meta, ""));
+	free(meta);
+	assert_int_equal(f->objs.pods[0].n_labels, 10000);
+	assert_string_equal(f->objs.pods[0].labels[9999].key, "k9999");
+	/* a quoted scalar of 1 MiB: its quotes are not part of it */
+	assert_true(asprintf(&ann, "  annotations: {big: \"x%s\"}\n", big) > 0);
+	free(big);
+	load_text_ok(f, "scalar.yaml", pod_with(ann, ""));
+	free(ann);
+	assert_int_equal(strlen(f->objs.pods[1].annotations[0].value),
+			 (1 << 20) - 1);
+	/* the root, spec and 98 lists: 100 levels */
+	big = repeat_text("  affinity: ", "[", 98, "");
+	meta = repeat_text(big, "]", 98, "\n");
+	free(big);
+	load_text_ok(f, "deep.yaml", pod_with("", meta));
+	free(meta);
+	/* a file of exactly 3 MiB: a pod, then lines of 64 bytes */
+	meta = pod_with("", "");
+	big = repeat_text(meta, line64, ((3 << 20) - strlen(meta)) / 64, "");
+	assert_true(strlen(big) <= 3 << 20);
+	free(meta);
+	meta = repeat_text(big, "#", (3 << 20) - strlen(big), "");
+	free(big);
+	assert_int_equal(strlen(meta), 3 << 20);
+	load_text_ok(f, "size.yaml", meta);
+	assert_int_equal(f->objs.n_pods, 4);
+}
+
+/* One past each limit checked as a stream: refused at the exact spot. */
+static void test_spec__limits_refuse_past_the_edge(void **state)
+{
+	struct fixture *f = *state;
+	char *meta = keys_text("labels", 10001), *text, *big;
+
+	load_refused(f, "labels.yaml", pod_with(meta, ""),
+		     "10006:5: metadata.labels: Too many: must have at most 10000 keys (a podvolfs limit)");
+	free(meta);
+	big = repeat_text("", "x", 1 << 20, "");
+	assert_true(asprintf(&meta, "  annotations:\n    app.kubernetes.io/big: \"x%s\"\n",
+			     big) > 0);
+	free(big);
+	load_refused(f, "scalar.yaml", pod_with(meta, ""),
+		     "6:28: metadata.annotations[app.kubernetes.io/big]: Too long: may not be more than 1048576 bytes (a podvolfs limit)");
+	free(meta);
+	/* 200,001 nodes: the root, "x", the list and 199,998 items */
+	text = repeat_text("x: [", "0,", 199998, "]\n");
+	load_refused(f, "nodes.yaml", text,
+		     "1:399999: document has more than 200000 nodes (a podvolfs limit)");
+	/* six documents of 199,999 nodes: the sixth one's fifth item crosses */
+	big = repeat_text("---\n[", "0,", 199997, "0]\n");
+	text = repeat_text("", big, 6, "");
+	free(big);
+	load_refused(f, "file-nodes.yaml", text,
+		     "12:10: file has more than 1000000 nodes (a podvolfs limit)");
+	/* lines of 64 bytes: the first byte past 3 MiB starts line 49153 */
+	text = repeat_text("", line64, (3 << 20) / 64 + 1, "");
+	load_refused(f, "size.yaml", text,
+		     "49153:1: file is larger than 3145728 bytes (3 MiB, the apiserver's limit on a request)");
+}
+
+/* A duplicate among many keys is found, without comparing every pair. */
+static void test_spec__duplicate_among_many_keys(void **state)
+{
+	struct fixture *f = *state;
+	char *meta = keys_text("labels", 9999), *text;
+
+	assert_true(asprintf(&text, "%s    k42: again\n", meta) > 0);
+	free(meta);
+	load_refused(f, "dup.yaml", pod_with(text, ""),
+		     "10005:5: duplicate field \"metadata.labels.k42\"");
+	free(text);
+}
+
 static void test_spec__missing_source(void **state)
 {
 	struct fixture *f = *state;
@@ -535,6 +693,9 @@ int main(void)
 		T(test_spec__replicas_zero_and_limits),
 		T(test_spec__source_directory),
 		T(test_spec__source_skips_hidden_and_failing),
+		T(test_spec__limits_allow_their_edge),
+		T(test_spec__limits_refuse_past_the_edge),
+		T(test_spec__duplicate_among_many_keys),
 		T(test_spec__missing_source),
 #undef T
 	};
