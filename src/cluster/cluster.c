@@ -5,7 +5,9 @@
  * UID is still wanted stays untouched (its volumes keep serving), a pod no
  * longer wanted is removed with its emptyDirs, a new UID is set up. A file
  * that fails to load keeps its previous pods, so a typo in an edit never
- * deletes data. Syncs are serialised by c->lock.
+ * deletes data. Syncs are serialised by c->lock. Pods are matched through
+ * hash maps, so that a sync stays linear in the number of pods, and a sync
+ * still reading files when the daemon stops is dropped between two files.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -25,6 +27,7 @@
 #include "podvolfs/cluster.h"
 #include "podvolfs/log.h"
 #include "podvolfs/spec.h"
+#include "podvolfs/strmap.h"
 #include "podvolfs/volume.h"
 
 struct pod {
@@ -46,6 +49,12 @@ struct manifest {
 	char *path;
 	struct spec_objects objs;
 	bool failed;
+};
+
+/* What a sync read, indexed; keys and values are the manifests'. */
+struct wanted {
+	struct strmap by_uid;		/* pod UID -> const struct spec_pod * */
+	struct strmap failed;		/* paths of the files that failed */
 };
 
 struct cluster {
@@ -395,32 +404,36 @@ static void load_manifest(struct manifest *m)
 		m->path, msg);
 }
 
-static bool file_failed(const struct manifest *m, size_t n, const char *file)
+static int wanted_index(struct wanted *w, const struct manifest *m, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (m[i].failed && !strcmp(m[i].path, file))
-			return true;
-	return false;
+	int rc = 0;
+
+	strmap_init(&w->by_uid);
+	strmap_init(&w->failed);
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		if (m[i].failed)
+			rc = strmap_add(&w->failed, m[i].path, strlen(m[i].path),
+					NULL, NULL);
+		for (size_t j = 0; !m[i].failed && j < m[i].objs.n_pods &&
+				   rc >= 0; j++) {
+			const struct spec_pod *sp = &m[i].objs.pods[j];
+
+			rc = strmap_add(&w->by_uid, sp->uid, strlen(sp->uid),
+					(void *)sp, NULL);
+		}
+	}
+	return rc < 0 ? rc : 0;
 }
 
-/* The wanted pod with @uid, or NULL. */
-static const struct spec_pod *find_wanted(const struct manifest *m, size_t n,
-					  const char *uid)
+static void wanted_free(struct wanted *w)
 {
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; !m[i].failed && j < m[i].objs.n_pods; j++)
-			if (!strcmp(m[i].objs.pods[j].uid, uid))
-				return &m[i].objs.pods[j];
-	return NULL;
+	strmap_free(&w->by_uid);
+	strmap_free(&w->failed);
 }
 
-static struct pod *find_running(struct cluster *c, const char *ns,
-				const char *name)
+static bool stopping(struct cluster *c)
 {
-	for (size_t i = 0; i < c->n_pods; i++)
-		if (!strcmp(c->pods[i]->ns, ns) && !strcmp(c->pods[i]->name, name))
-			return c->pods[i];
-	return NULL;
+	return __atomic_load_n(&c->stopping, __ATOMIC_ACQUIRE);
 }
 
 /*
@@ -437,19 +450,22 @@ static void follow_file(struct pod *p, const struct spec_pod *sp)
 	p->file = file;
 }
 
-/* Removes running pods that are no longer wanted. Caller holds c->lock. */
-static void stop_unwanted(struct cluster *c, const struct manifest *m,
-			  size_t n)
+/*
+ * Removes running pods that are no longer wanted. A stop keeps the pods
+ * not yet looked at. Caller holds c->lock.
+ */
+static void stop_unwanted(struct cluster *c, const struct wanted *w)
 {
 	size_t kept = 0;
 
 	for (size_t i = 0; i < c->n_pods; i++) {
 		struct pod *p = c->pods[i];
-		const struct spec_pod *sp = find_wanted(m, n, p->uid);
+		void *sp = NULL;
 
-		if (sp)
+		if (strmap_find(&w->by_uid, p->uid, strlen(p->uid), &sp))
 			follow_file(p, sp);
-		if (sp || file_failed(m, n, p->file))
+		if (sp || stopping(c) ||
+		    strmap_find(&w->failed, p->file, strlen(p->file), NULL))
 			c->pods[kept++] = p;
 		else
 			pod_stop(c, p, true);
@@ -472,42 +488,65 @@ static int add_running(struct cluster *c, struct pod *p)
 	return 0;
 }
 
-/* Starts wanted pods that are not running. Caller holds c->lock. */
+/* Indexes @p, running, by its "<ns>/<name>", which is unique. */
+static int running_add(struct strmap *running, struct pod *p)
+{
+	return strmap_add(running, p->path, strlen(p->path), p, NULL) < 0 ?
+	       -ENOMEM : 0;
+}
+
+static void start_one(struct cluster *c, const struct spec_pod *sp,
+		      struct strmap *running)
+{
+	void *found = NULL;
+	struct pod *p;
+	char *path;
+	int rc;
+
+	path = join(sp->namespace, sp->name);
+	if (!path) {
+		log_err("pod %s/%s: cannot start: %s", sp->namespace, sp->name,
+			strerror(ENOMEM));
+		return;
+	}
+	strmap_find(running, path, strlen(path), &found);
+	free(path);
+	p = found;
+	if (p && !strcmp(p->uid, sp->uid))
+		return;
+	if (p) {
+		log_err("%s: pod %s/%s is already defined in %s", sp->file,
+			sp->namespace, sp->name, p->file);
+		return;
+	}
+	rc = pod_start(c, sp, &p);
+	if (rc == 0) {
+		rc = add_running(c, p);
+		if (rc == 0)
+			rc = running_add(running, p);
+	}
+	if (rc)
+		log_err("pod %s/%s: cannot start: %s", sp->namespace, sp->name,
+			strerror(-rc));
+}
+
+/* Starts wanted pods that are not running, until a stop. Caller holds c->lock. */
 static void start_wanted(struct cluster *c, const struct manifest *m,
 			 size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		for (size_t j = 0; !m[i].failed && j < m[i].objs.n_pods; j++) {
-			const struct spec_pod *sp = &m[i].objs.pods[j];
-			struct pod *running = find_running(c, sp->namespace,
-							   sp->name);
-			struct pod *p;
-			int rc;
+	struct strmap running;
+	int rc = 0;
 
-			if (running && !strcmp(running->uid, sp->uid))
-				continue;
-			if (running) {
-				log_err("%s: pod %s/%s is already defined in %s",
-					sp->file, sp->namespace, sp->name,
-					running->file);
-				continue;
-			}
-			rc = pod_start(c, sp, &p);
-			if (rc == 0)
-				rc = add_running(c, p);
-			if (rc)
-				log_err("pod %s/%s: cannot start: %s",
-					sp->namespace, sp->name, strerror(-rc));
-		}
-	}
-}
-
-static bool pod_uid_running(struct cluster *c, const char *uid)
-{
-	for (size_t i = 0; i < c->n_pods; i++)
-		if (!strcmp(c->pods[i]->uid, uid))
-			return true;
-	return false;
+	strmap_init(&running);
+	for (size_t i = 0; i < c->n_pods && !rc; i++)
+		rc = running_add(&running, c->pods[i]);
+	if (rc)
+		log_err("%s: cannot start pods: %s", c->source, strerror(-rc));
+	for (size_t i = 0; i < n && !rc && !stopping(c); i++)
+		for (size_t j = 0; !m[i].failed && j < m[i].objs.n_pods &&
+				   !stopping(c); j++)
+			start_one(c, &m[i].objs.pods[j], &running);
+	strmap_free(&running);
 }
 
 /* Deletes STATE/pods/<uid> of pods that do not exist. Caller holds c->lock. */
@@ -515,6 +554,7 @@ static void collect_garbage(struct cluster *c)
 {
 	int fd = openat(c->state_fd, "pods",
 			O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct strmap uids;
 	struct dirent *de;
 	DIR *d;
 
@@ -525,13 +565,25 @@ static void collect_garbage(struct cluster *c)
 		close(fd);
 		return;
 	}
+	strmap_init(&uids);
+	for (size_t i = 0; i < c->n_pods; i++) {
+		if (strmap_add(&uids, c->pods[i]->uid, strlen(c->pods[i]->uid),
+			       NULL, NULL) < 0) {
+			/* unsure what runs: delete nothing */
+			strmap_free(&uids);
+			closedir(d);
+			return;
+		}
+	}
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || pod_uid_running(c, de->d_name))
+		if (de->d_name[0] == '.' ||
+		    strmap_find(&uids, de->d_name, strlen(de->d_name), NULL))
 			continue;
 		log_info("deleting the state of pod uid %s, which no manifest defines",
 			 de->d_name);
 		rmtree_at(dirfd(d), de->d_name);
 	}
+	strmap_free(&uids);
 	closedir(d);
 }
 
@@ -539,6 +591,7 @@ int cluster_sync(struct cluster *c)
 {
 	struct manifest *m = NULL;
 	bool any_failed = false;
+	struct wanted w;
 	size_t n = 0;
 	int rc;
 
@@ -550,14 +603,25 @@ int cluster_sync(struct cluster *c)
 		goto out_unlock;
 	}
 	for (size_t i = 0; i < n; i++) {
+		/* files not read would count as emptied: change nothing */
+		if (stopping(c))
+			goto out_free;
 		load_manifest(&m[i]);
 		any_failed |= m[i].failed;
 	}
-	stop_unwanted(c, m, n);
+	if (wanted_index(&w, m, n)) {
+		log_err("%s: cannot sync: %s; nothing changed", c->source,
+			strerror(ENOMEM));
+		wanted_free(&w);
+		goto out_free;
+	}
+	stop_unwanted(c, &w);
 	start_wanted(c, m, n);
-	if (!c->synced && !any_failed)
+	wanted_free(&w);
+	if (!c->synced && !any_failed && !stopping(c))
 		collect_garbage(c);
 	c->synced = true;
+out_free:
 	manifests_free(m, n);
 out_unlock:
 	pthread_mutex_unlock(&c->lock);
