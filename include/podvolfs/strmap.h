@@ -40,6 +40,12 @@ void strmap_free(struct strmap *m);
 int strmap_add(struct strmap *m, const void *key, size_t len, void *value,
 	       void **old);
 
+/*
+ * Adds @key with @value, or gives @value to the key @m holds already (the
+ * key it holds stays). Returns 0 or -ENOMEM, the map unchanged.
+ */
+int strmap_put(struct strmap *m, const void *key, size_t len, void *value);
+
 /* True when @m holds @key; its value then goes to *@value if not NULL. */
 bool strmap_find(const struct strmap *m, const void *key, size_t len,
 		 void **value);

@@ -162,6 +162,17 @@ int strmap_add(struct strmap *m, const void *key, size_t len, void *value,
 	return 1;
 }
 
+int strmap_put(struct strmap *m, const void *key, size_t len, void *value)
+{
+	int rc = strmap_add(m, key, len, value, NULL);
+
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	/* present: the key is hashed again, rarer than adding it */
+	probe(m->slots, m->cap, key, len, key_hash(key, len))->value = value;
+	return 0;
+}
+
 bool strmap_find(const struct strmap *m, const void *key, size_t len,
 		 void **value)
 {

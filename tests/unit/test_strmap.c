@@ -54,6 +54,22 @@ static void test_strmap__duplicate_keeps_the_first(void **state)
 	strmap_free(&m);
 }
 
+static void test_strmap__put_replaces_the_value(void **state)
+{
+	struct strmap m;
+	int first = 1, second = 2;
+	void *v = NULL;
+
+	(void)state;
+	strmap_init(&m);
+	assert_int_equal(strmap_put(&m, "k", 1, &first), 0);
+	assert_int_equal(strmap_put(&m, "k", 1, &second), 0);
+	assert_true(strmap_find(&m, "k", 1, &v));
+	assert_ptr_equal(v, &second);
+	assert_int_equal(m.n, 1);
+	strmap_free(&m);
+}
+
 static void test_strmap__length_ends_a_key(void **state)
 {
 	static const char bytes[] = "ab\0ab\0c";
@@ -106,6 +122,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strmap__add_then_find),
 		cmocka_unit_test(test_strmap__duplicate_keeps_the_first),
+		cmocka_unit_test(test_strmap__put_replaces_the_value),
 		cmocka_unit_test(test_strmap__length_ends_a_key),
 		cmocka_unit_test(test_strmap__many_keys),
 	};
