@@ -7,24 +7,37 @@
  * cases ("$(" without ")" is kept and scanning goes on after the "(").
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "podvolfs/views.h"
 
-/* A growing string; on allocation failure it turns NULL and stays so. */
+/*
+ * A growing string of at most @max bytes; past that or on allocation
+ * failure it turns NULL and stays so.
+ */
 struct sbuf {
 	char *s;
 	size_t len;
 	size_t cap;
+	size_t max;
 	bool failed;
+	bool too_long;
 };
 
 static void sb_add(struct sbuf *b, const char *s, size_t n)
 {
 	if (b->failed)
 		return;
+	if (n > b->max - b->len) {
+		free(b->s);
+		b->s = NULL;
+		b->failed = true;
+		b->too_long = true;
+		return;
+	}
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 64;
 		char *grown;
@@ -49,16 +62,30 @@ static void sb_add(struct sbuf *b, const char *s, size_t n)
 static char *sb_finish(struct sbuf *b)
 {
 	sb_add(b, "", 0);
+	if (b->failed)
+		errno = b->too_long ? E2BIG : ENOMEM;
 	return b->failed ? NULL : b->s;
 }
 
-char *expand_refs(const char *in, expand_fn fn, void *ctx)
+/*
+ * The first ")" at or after @from, remembered in *@close: each "$(" would
+ * otherwise search the rest of @in again.
+ */
+static const char *close_after(const char *from, const char **close)
 {
-	struct sbuf b = { 0 };
+	if (!*close || *close < from)
+		*close = strchrnul(from, ')');
+	return **close ? *close : NULL;
+}
+
+char *expand_refs(const char *in, expand_fn fn, void *ctx, size_t max)
+{
+	struct sbuf b = { .max = max };
+	const char *next_close = NULL;
 	size_t len = strlen(in);
 	size_t checkpoint = 0;
 
-	for (size_t cur = 0; cur < len; cur++) {
+	for (size_t cur = 0; cur < len && !b.failed; cur++) {
 		const char *close;
 
 		if (in[cur] != '$' || cur + 1 >= len)
@@ -68,7 +95,7 @@ char *expand_refs(const char *in, expand_fn fn, void *ctx)
 			sb_add(&b, "$", 1);
 			cur += 1;
 		} else if (in[cur + 1] == '(' &&
-			   (close = strchr(in + cur + 2, ')'))) {
+			   (close = close_after(in + cur + 2, &next_close))) {
 			size_t n = close - (in + cur + 2);
 			char *name = strndup(in + cur + 2, n);
 			const char *val = name ? fn(ctx, name) : NULL;
@@ -95,10 +122,9 @@ char *expand_refs(const char *in, expand_fn fn, void *ctx)
 const char *container_env_get(const struct container_env *env,
 			      const char *name)
 {
-	for (size_t i = env->n; i-- > 0;)
-		if (!strcmp(env->vars[i].name, name))
-			return env->vars[i].value;
-	return NULL;
+	void *value;
+
+	return strmap_find(&env->last, name, strlen(name), &value) ? value : NULL;
 }
 
 void container_env_free(struct container_env *env)
@@ -110,22 +136,51 @@ void container_env_free(struct container_env *env)
 	free(env->vars);
 	env->vars = NULL;
 	env->n = 0;
+	strmap_free(&env->last);
+	env->size = 0;
 }
 
-static const char *kv_get(const struct spec_kv *kv, size_t n, const char *key)
+/* A pod's labels and annotations by key, made on the first fieldRef to them. */
+struct pod_keys {
+	const struct spec_pod *p;
+	bool made;
+	struct strmap labels;
+	struct strmap annotations;
+};
+
+static int keys_index(struct strmap *m, const struct spec_kv *kv, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!strcmp(kv[i].key, key))
-			return kv[i].value;
+		if (strmap_put(m, kv[i].key, strlen(kv[i].key), kv[i].value))
+			return -ENOMEM;
+	return 0;
+}
+
+static const char *kv_get(struct pod_keys *k, bool labels, const char *key)
+{
+	void *value;
+
+	if (!k->made) {
+		k->made = true;
+		if (keys_index(&k->labels, k->p->labels, k->p->n_labels) ||
+		    keys_index(&k->annotations, k->p->annotations,
+			       k->p->n_annotations))
+			return NULL;
+	}
+	if (strmap_find(labels ? &k->labels : &k->annotations, key, strlen(key),
+			&value))
+		return value;
 	return "";
 }
 
 /*
  * The value of a downward-API fieldRef (fieldpath.ExtractFieldPathAsString):
  * "metadata.labels['k']" is split as SplitMaybeSubscriptedPath splits it.
+ * NULL when out of memory.
  */
-static const char *field_value(const struct spec_pod *p, const char *path)
+static const char *field_value(struct pod_keys *k, const char *path)
 {
+	const struct spec_pod *p = k->p;
 	size_t len = strlen(path);
 	const char *open = strstr(path, "['");
 
@@ -137,9 +192,9 @@ static const char *field_value(const struct spec_pod *p, const char *path)
 		snprintf(key, sizeof(key), "%.*s",
 			 (int)(len - 2 - (base + 2)), open + 2);
 		if (base == 15 && !strncmp(path, "metadata.labels", base))
-			return kv_get(p->labels, p->n_labels, key);
+			return kv_get(k, true, key);
 		if (base == 20 && !strncmp(path, "metadata.annotations", base))
-			return kv_get(p->annotations, p->n_annotations, key);
+			return kv_get(k, false, key);
 		return "";
 	}
 	if (!strcmp(path, "metadata.name"))
@@ -157,39 +212,83 @@ static const char *env_so_far(void *ctx, const char *name)
 	return container_env_get(ctx, name);
 }
 
-int container_env_make(const struct spec_pod *p, const struct spec_container *c,
-		       struct container_env *env)
+/* Variable @e, its "NAME=value" string at most ENV_VAR_MAX bytes with its NUL. */
+static int env_var_make(struct pod_keys *k, const struct spec_env *e,
+			struct container_env *env, struct env_var *v)
 {
+	size_t name = strlen(e->name);
+	const char *field;
+
+	if (name + 2 > ENV_VAR_MAX)
+		return -E2BIG;
+	if (e->value) {
+		v->value = expand_refs(e->value, env_so_far, env,
+				       ENV_VAR_MAX - name - 2);
+		if (!v->value)
+			return -errno;
+	} else {
+		field = e->field_path ? field_value(k, e->field_path) : "";
+		v->value = field ? strndup(field, ENV_VAR_MAX - name - 1) : NULL;
+		if (!v->value)
+			return -ENOMEM;
+		if (strlen(v->value) > ENV_VAR_MAX - name - 2)
+			return -E2BIG;
+	}
+	v->name = strdup(e->name);
+	return v->name ? 0 : -ENOMEM;
+}
+
+int container_env_make(const struct spec_pod *p, const struct spec_container *c,
+		       struct container_env *env, char *msg, size_t len)
+{
+	struct pod_keys keys = { .p = p };
+	int rc = 0;
+
 	env->n = 0;
+	env->size = 0;
+	strmap_init(&env->last);
 	env->vars = calloc(c->n_env ? c->n_env : 1, sizeof(*env->vars));
 	if (!env->vars)
 		return -ENOMEM;
-	for (size_t i = 0; i < c->n_env; i++) {
-		const struct spec_env *e = &c->env[i];
+	strmap_init(&keys.labels);
+	strmap_init(&keys.annotations);
+	for (size_t i = 0; i < c->n_env && !rc; i++) {
 		struct env_var *v = &env->vars[env->n];
 
-		if (e->value)
-			v->value = expand_refs(e->value, env_so_far, env);
-		else
-			v->value = strdup(e->field_path ?
-					  field_value(p, e->field_path) : "");
-		v->name = strdup(e->name);
-		if (!v->name || !v->value) {
+		rc = env_var_make(&keys, &c->env[i], env, v);
+		if (rc == -E2BIG)
+			snprintf(msg, len, "env \"%.64s\" is longer than %d bytes once expanded: execve(2) would refuse it",
+				 c->env[i].name, ENV_VAR_MAX);
+		if (rc) {
 			free(v->name);
 			free(v->value);
-			container_env_free(env);
-			return -ENOMEM;
+			break;
 		}
 		env->n++;
+		env->size += strlen(v->name) + strlen(v->value) + 2;
+		if (env->size > ENV_MAX) {
+			snprintf(msg, len, "the environment is longer than %d bytes once expanded: execve(2) would refuse it",
+				 ENV_MAX);
+			rc = -E2BIG;
+		} else if (strmap_put(&env->last, v->name, strlen(v->name),
+				      v->value)) {
+			rc = -ENOMEM;
+		}
 	}
-	return 0;
+	strmap_free(&keys.labels);
+	strmap_free(&keys.annotations);
+	if (rc)
+		container_env_free(env);
+	return rc;
 }
 
-/* What subPathExpr expansion collects: the names with no value. */
+/* What subPathExpr expansion collects: the names with no value, each once. */
 struct missing {
 	const struct container_env *env;
 	char **names;
 	size_t n;
+	size_t cap;
+	struct strmap seen;			/* the names in @names */
 	bool failed;
 };
 
@@ -197,18 +296,29 @@ static const char *env_or_missing(void *ctx, const char *name)
 {
 	struct missing *m = ctx;
 	const char *val = container_env_get(m->env, name);
-	char **grown;
+	char **grown, *copy;
 
 	if (val && *val)
 		return val;
-	grown = realloc(m->names, (m->n + 1) * sizeof(*grown));
-	if (!grown || !(grown[m->n] = strdup(name))) {
-		m->names = grown ? grown : m->names;
+	if (m->failed || strmap_find(&m->seen, name, strlen(name), NULL))
+		return "";
+	if (m->n == m->cap) {
+		grown = reallocarray(m->names, m->cap ? m->cap * 2 : 8,
+				     sizeof(*grown));
+		if (!grown) {
+			m->failed = true;
+			return "";
+		}
+		m->names = grown;
+		m->cap = m->cap ? m->cap * 2 : 8;
+	}
+	copy = strdup(name);
+	if (!copy || strmap_add(&m->seen, copy, strlen(copy), NULL, NULL) < 0) {
+		free(copy);
 		m->failed = true;
 		return "";
 	}
-	m->names = grown;
-	m->n++;
+	m->names[m->n++] = copy;
 	return "";
 }
 
@@ -217,19 +327,16 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* "missing value for A, B": sorted, each name once. */
+/* "missing value for A, B": sorted. */
 static void missing_message(struct missing *m, char *msg, size_t len)
 {
 	size_t pos;
 
 	qsort(m->names, m->n, sizeof(*m->names), cmp_str);
 	pos = snprintf(msg, len, "missing value for ");
-	for (size_t i = 0; i < m->n && pos < len; i++) {
-		if (i && !strcmp(m->names[i], m->names[i - 1]))
-			continue;
+	for (size_t i = 0; i < m->n && pos < len; i++)
 		pos += snprintf(msg + pos, len - pos, "%s%s",
 				i ? ", " : "", m->names[i]);
-	}
 }
 
 int subpath_expr_expand(const char *expr, const struct container_env *env,
@@ -238,8 +345,13 @@ int subpath_expr_expand(const char *expr, const struct container_env *env,
 	struct missing m = { .env = env };
 	int rc = 0;
 
-	*out = expand_refs(expr, env_or_missing, &m);
-	if (!*out || m.failed) {
+	strmap_init(&m.seen);
+	*out = expand_refs(expr, env_or_missing, &m, PATH_MAX - 1);
+	if (!*out && errno == E2BIG) {
+		snprintf(msg, len, "subPathExpr expands to more than %d bytes",
+			 PATH_MAX - 1);
+		rc = -EINVAL;
+	} else if (!*out || m.failed) {
 		rc = -ENOMEM;
 	} else if (m.n) {
 		missing_message(&m, msg, len);
@@ -252,6 +364,7 @@ int subpath_expr_expand(const char *expr, const struct container_env *env,
 	for (size_t i = 0; i < m.n; i++)
 		free(m.names[i]);
 	free(m.names);
+	strmap_free(&m.seen);
 	return rc;
 }
 

@@ -401,6 +401,15 @@ static int mount_views(struct tree *t, const char *pod_path,
 	return 0;
 }
 
+/* Only subPathExpr reads the environment, so only then is it computed. */
+static bool uses_env(const struct spec_container *c)
+{
+	for (size_t i = 0; i < c->n_mounts; i++)
+		if (*c->mounts[i].sub_path_expr)
+			return true;
+	return false;
+}
+
 /* Makes and mounts the views of one container. Returns 0 or -ENOMEM. */
 static int container_start(struct tree *t, const char *pod_path,
 			   const struct spec_pod *sp,
@@ -410,6 +419,7 @@ static int container_start(struct tree *t, const char *pod_path,
 {
 	struct container_env env = { 0 };
 	struct view **views;
+	char msg[512];
 	char *path;
 	int rc;
 
@@ -422,7 +432,12 @@ static int container_start(struct tree *t, const char *pod_path,
 		rc = -ENOMEM;
 		goto out_free;
 	}
-	rc = container_env_make(sp, c, &env);
+	rc = uses_env(c) ? container_env_make(sp, c, &env, msg, sizeof(msg)) : 0;
+	if (rc == -E2BIG) {
+		/* the runtime would fail to start it */
+		fail(cc, NULL, "RunContainerError", msg);
+		rc = 0;
+	}
 	if (rc)
 		goto out_free;
 	for (size_t i = 0; i < c->n_mounts; i++) {

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +29,7 @@ static const char *map_abc(void *ctx, const char *name)
 
 static void check_expand(const char *in, const char *want)
 {
-	char *out = expand_refs(in, map_abc, NULL);
+	char *out = expand_refs(in, map_abc, NULL, 1 << 20);
 
 	assert_non_null(out);
 	assert_string_equal(out, want);
@@ -65,6 +66,35 @@ static void test_expand__escapes_and_literals(void **state)
 	check_expand("$(A$$", "$(A$");
 	check_expand("$()", "$()");
 	check_expand("$(A)$", "a$");
+}
+
+static void test_expand__bounded(void **state)
+{
+	enum { N = 200000 };
+	char *in = malloc(2 * N + 2), *out;
+
+	(void)state;
+	assert_non_null(in);
+	/* unclosed "$(", then one ")" at the end: each "$(" runs to it */
+	for (size_t i = 0; i < N; i++)
+		memcpy(in + 2 * i, "$(", 2);
+	strcpy(in + 2 * N, ")");
+	out = expand_refs(in, map_abc, NULL, 4 * N);
+	assert_non_null(out);
+	assert_string_equal(out, in);
+	free(out);
+	in[2 * N] = '\0';
+	out = expand_refs(in, map_abc, NULL, 4 * N);
+	assert_non_null(out);
+	assert_string_equal(out, in);
+	free(out);
+	free(in);
+	out = expand_refs("$(B)$(B)", map_abc, NULL, 6);
+	assert_string_equal(out, "beebee");
+	free(out);
+	errno = 0;
+	assert_null(expand_refs("$(B)$(B)", map_abc, NULL, 5));
+	assert_int_equal(errno, E2BIG);
 }
 
 /* A writable string, as the spec layer hands out. */
@@ -108,7 +138,9 @@ static int env_setup(void **state)
 {
 	struct container_env *env = calloc(1, sizeof(*env));
 
-	if (!env || container_env_make(&pod, &container, env))
+	char msg[256];
+
+	if (!env || container_env_make(&pod, &container, env, msg, sizeof(msg)))
 		return -1;
 	*state = env;
 	return 0;
@@ -171,6 +203,86 @@ static void test_subpath_expr__expands(void **state)
 	assert_string_equal(msg, "");
 }
 
+/* Each variable twice the one before: refused before it gets large. */
+static void test_env__doubling_is_refused(void **state)
+{
+	struct spec_env doubling[40];
+	struct spec_container c = { .name = S("c"), .env = doubling, .n_env = 40 };
+	struct container_env env = { 0 };
+	char names[40][16], values[40][32], msg[256];
+
+	(void)state;
+	for (int i = 0; i < 40; i++) {
+		snprintf(names[i], sizeof(names[i]), "V%d", i);
+		if (i == 0)
+			snprintf(values[i], sizeof(values[i]), "x");
+		else
+			snprintf(values[i], sizeof(values[i]), "$(V%d)$(V%d)",
+				 i - 1, i - 1);
+		doubling[i] = (struct spec_env){ .name = names[i],
+						 .value = values[i] };
+	}
+	assert_int_equal(container_env_make(&pod, &c, &env, msg, sizeof(msg)),
+			 -E2BIG);
+	/* V17 would be 2^17 bytes, and "V17=" and its NUL with them */
+	assert_string_equal(msg, "env \"V17\" is longer than 131072 bytes once expanded: execve(2) would refuse it");
+	assert_int_equal(env.n, 0);
+	container_env_free(&env);
+}
+
+static void test_env__total_is_bounded(void **state)
+{
+	struct spec_env many[20];
+	struct spec_container c = { .name = S("c"), .env = many, .n_env = 20 };
+	struct container_env env = { 0 };
+	char names[20][16], msg[256];
+	char *big = malloc(120001);
+
+	(void)state;
+	assert_non_null(big);
+	memset(big, 'x', 120000);
+	big[120000] = '\0';
+	for (int i = 0; i < 20; i++) {
+		snprintf(names[i], sizeof(names[i]), "V%d", i);
+		many[i] = (struct spec_env){ .name = names[i], .value = big };
+	}
+	assert_int_equal(container_env_make(&pod, &c, &env, msg, sizeof(msg)),
+			 -E2BIG);
+	assert_string_equal(msg, "the environment is longer than 2097152 bytes once expanded: execve(2) would refuse it");
+	container_env_free(&env);
+	/* 17 of them fit */
+	c.n_env = 17;
+	assert_int_equal(container_env_make(&pod, &c, &env, msg, sizeof(msg)), 0);
+	assert_int_equal(strlen(container_env_get(&env, "V16")), 120000);
+	container_env_free(&env);
+	free(big);
+}
+
+static void test_subpath_expr__too_long(void **state)
+{
+	struct spec_env one = { .name = S("P") };
+	struct spec_container c = { .name = S("c"), .env = &one, .n_env = 1 };
+	struct container_env env = { 0 };
+	char msg[256] = "", *out = NULL;
+	char *path = malloc(3000);
+
+	(void)state;
+	assert_non_null(path);
+	memset(path, 'p', 2999);
+	path[2999] = '\0';
+	one.value = path;
+	assert_int_equal(container_env_make(&pod, &c, &env, msg, sizeof(msg)), 0);
+	assert_int_equal(subpath_expr_expand("$(P)", &env, &out, msg,
+					     sizeof(msg)), 0);
+	free(out);
+	assert_int_equal(subpath_expr_expand("$(P)/$(P)", &env, &out, msg,
+					     sizeof(msg)), -EINVAL);
+	assert_null(out);
+	assert_string_equal(msg, "subPathExpr expands to more than 4095 bytes");
+	container_env_free(&env);
+	free(path);
+}
+
 static void test_subpath_expr__missing_values(void **state)
 {
 	struct container_env *env = *state;
@@ -220,6 +332,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_expand__references),
 		cmocka_unit_test(test_expand__escapes_and_literals),
+		cmocka_unit_test(test_expand__bounded),
+		cmocka_unit_test(test_env__doubling_is_refused),
+		cmocka_unit_test(test_env__total_is_bounded),
+		cmocka_unit_test(test_subpath_expr__too_long),
 		cmocka_unit_test_setup_teardown(test_env__values_and_field_refs,
 						env_setup, env_teardown),
 		cmocka_unit_test_setup_teardown(test_env__values_expand_earlier_vars,

@@ -4,7 +4,8 @@
 # nesting, many anchors or directives, a file past the size limit. Each is
 # refused within seconds with its file:line:col, a legal big file still
 # loads, and dropped into a live SOURCE they neither hold back a good
-# manifest that follows nor an unmount.
+# manifest that follows nor an unmount. Nor does a valid pod whose env
+# doubles from one variable to the next, for a subPathExpr to expand.
 . "$REPO/tests/lib/common.sh"
 . "$REPO/tests/lib/pods.sh"
 
@@ -86,6 +87,23 @@ gen_directives() {
 	echo "--- x"
 }
 
+# 40 variables, each twice the one before: 2^39 bytes for the last one
+gen_env_bomb() {
+	pod_head envbomb
+	echo "spec:"
+	echo "  containers:"
+	echo "  - name: app"
+	echo "    image: busybox"
+	echo "    env:"
+	echo "    - {name: V0, value: x}"
+	awk 'BEGIN { for (i = 1; i < 40; i++)
+		printf "    - {name: V%d, value: \"$(V%d)$(V%d)\"}\n", i, i - 1, i - 1 }'
+	echo "    volumeMounts:"
+	echo "    - {name: data, mountPath: /data, subPathExpr: \"\$(V39)\"}"
+	echo "  volumes:"
+	echo "  - name: data"
+}
+
 # name, where, message
 inputs=(
 	labels "10006:5" "metadata.labels: Too many: must have at most 10000 keys (a podvolfs limit)"
@@ -138,11 +156,13 @@ check_within_10s "$legal" && _fail "a duplicate label was not found"
 grep -qxF "$legal:10005:5: duplicate field \"metadata.labels.k0\"" "$TMPD/check.out" ||
 	_fail "no error for the duplicate label"
 
-# A live SOURCE: the bad files, then a good manifest 2 s later.
+# A live SOURCE: the bad files and the env bomb, then a good manifest 2 s later.
 _allow_log 'error: .*: not applied, its pods are left as they were'
 _allow_log '^[^ ]+:[0-9]+:[0-9]+: '
+_allow_log 'warning: pod default/envbomb container "app": RunContainerError: env "V17" is longer than 131072 bytes once expanded'
+gen_env_bomb >"$TMPD/envbomb.yaml"
 _mount_podvolfs "$SRC"
-cp "$bad"/*.yaml "$SRC/"
+cp "$bad"/*.yaml "$TMPD/envbomb.yaml" "$SRC/"
 sleep 2
 emptydir_pod good ""
 start=$(_now_us)
@@ -153,6 +173,10 @@ for ((i = 0; i < ${#inputs[@]}; i += 3)); do
 	_wait_for "grep -qxF -- $(printf '%q' "$line") '$LOGS/podvolfs.log'" 10 ||
 		_fail "no '$line' in the log"
 done
+
+grep -q 'RunContainerError .*env "V17" is longer than 131072 bytes' "$MNT/default/envbomb/status" ||
+	_fail "envbomb's container is not refused: $(cat "$MNT/default/envbomb/status")"
+[ -d "$(vol envbomb data)" ] || _fail "envbomb's volume is not served"
 
 # An unmount while a sync reads them all again: the daemon exits at once.
 touch "$SRC"/*.yaml
