@@ -46,6 +46,9 @@ int strmap_add(struct strmap *m, const void *key, size_t len, void *value,
  */
 int strmap_put(struct strmap *m, const void *key, size_t len, void *value);
 
+/* Removes @key from @m; true when @m held it. Can't fail. */
+bool strmap_del(struct strmap *m, const void *key, size_t len);
+
 /* True when @m holds @key; its value then goes to *@value if not NULL. */
 bool strmap_find(const struct strmap *m, const void *key, size_t len,
 		 void **value);

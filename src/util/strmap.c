@@ -173,6 +173,35 @@ int strmap_put(struct strmap *m, const void *key, size_t len, void *value)
 	return 0;
 }
 
+/*
+ * Linear probing without tombstones: the keys after the hole that probed
+ * past it move back into it, one hole at a time.
+ */
+bool strmap_del(struct strmap *m, const void *key, size_t len)
+{
+	size_t mask = m->cap - 1, hole, home;
+	struct strmap_slot *s;
+
+	if (!m->cap)
+		return false;
+	pthread_once(&secret_once, secret_init);
+	s = probe(m->slots, m->cap, key, len, key_hash(key, len));
+	if (!s->key)
+		return false;
+	hole = (size_t)(s - m->slots);
+	for (size_t i = (hole + 1) & mask; m->slots[i].key; i = (i + 1) & mask) {
+		home = slot_of(m->slots[i].hash, m->cap);
+		/* it may move when its home is no nearer to it than the hole is */
+		if (((i - home) & mask) >= ((i - hole) & mask)) {
+			m->slots[hole] = m->slots[i];
+			hole = i;
+		}
+	}
+	m->slots[hole].key = NULL;
+	m->n--;
+	return true;
+}
+
 bool strmap_find(const struct strmap *m, const void *key, size_t len,
 		 void **value)
 {

@@ -117,6 +117,43 @@ static void test_strmap__many_keys(void **state)
 	free(keys);
 }
 
+/* Deleting leaves every other key findable, whatever the probing. */
+static void test_strmap__delete(void **state)
+{
+	enum { N = 20000 };
+	char (*keys)[16] = calloc(N, sizeof(*keys));
+	struct strmap m;
+	void *v;
+
+	(void)state;
+	assert_non_null(keys);
+	strmap_init(&m);
+	assert_false(strmap_del(&m, "none", 4));
+	for (size_t i = 0; i < N; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "k%zu", i);
+		assert_int_equal(strmap_add(&m, keys[i], strlen(keys[i]),
+					    keys[i], NULL), 1);
+	}
+	for (size_t i = 0; i < N; i += 2)
+		assert_true(strmap_del(&m, keys[i], strlen(keys[i])));
+	assert_false(strmap_del(&m, keys[0], strlen(keys[0])));
+	assert_int_equal(m.n, N / 2);
+	for (size_t i = 0; i < N; i++) {
+		bool odd = i % 2;
+
+		assert_int_equal(strmap_find(&m, keys[i], strlen(keys[i]), &v),
+				 odd);
+		if (odd)
+			assert_ptr_equal(v, keys[i]);
+	}
+	for (size_t i = 0; i < N; i += 2)
+		assert_int_equal(strmap_add(&m, keys[i], strlen(keys[i]),
+					    keys[i], NULL), 1);
+	assert_int_equal(m.n, N);
+	strmap_free(&m);
+	free(keys);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -125,6 +162,7 @@ int main(void)
 		cmocka_unit_test(test_strmap__put_replaces_the_value),
 		cmocka_unit_test(test_strmap__length_ends_a_key),
 		cmocka_unit_test(test_strmap__many_keys),
+		cmocka_unit_test(test_strmap__delete),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
