@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "podvolfs/fs.h"
+#include "podvolfs/strmap.h"
 
 enum vnode_kind {
 	VNODE_DIR,
@@ -28,6 +29,7 @@ struct vnode {
 	struct vnode **children;	/* protected by tree->lock */
 	size_t n_children;		/* protected by tree->lock */
 	size_t cap_children;		/* protected by tree->lock */
+	struct strmap by_name;		/* the children; protected by tree->lock */
 	uint64_t ino;			/* st_ino, from the virtual range */
 	struct timespec time;		/* when it was made; all its timestamps */
 	tree_content_fn content;	/* VNODE_FILE */

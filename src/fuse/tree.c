@@ -5,8 +5,10 @@
  * ("default/fortune/volumes/html"). A removed subtree is detached at once
  * and its nodes live on while the kernel still references them, so a
  * process inside a removed pod gets ENOENT on new lookups, not a crash.
- * Directories are small (a namespace holds its pods), so children are a
- * plain array.
+ * A directory keeps its children in an array, in the order they came, and
+ * finds them by name through a strmap: a namespace holds every replica of
+ * its workloads, a pod's volumes/ and a container's directory as many
+ * entries as the manifest has volumes or volumeMounts.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -28,6 +30,7 @@ void vnode_unref(struct vnode *vn)
 		vn->ctx_free(vn->ctx);
 	view_unref(vn->view);
 	free(vn->children);
+	strmap_free(&vn->by_name);
 	free(vn->name);
 	free(vn);
 }
@@ -77,6 +80,7 @@ static void detach_all(struct vnode *vn)
 		vnode_unref(child);
 	}
 	vn->n_children = 0;
+	strmap_free(&vn->by_name);
 }
 
 void tree_free(struct tree *t)
@@ -90,29 +94,30 @@ void tree_free(struct tree *t)
 }
 
 /* Caller holds t->lock. */
-static struct vnode *find_child(struct vnode *dir, const char *name,
-				size_t *index)
+static struct vnode *find_child(struct vnode *dir, const char *name)
 {
-	for (size_t i = 0; i < dir->n_children; i++) {
-		if (strcmp(dir->children[i]->name, name) == 0) {
-			if (index)
-				*index = i;
-			return dir->children[i];
-		}
-	}
-	return NULL;
+	void *child;
+
+	return strmap_find(&dir->by_name, name, strlen(name), &child) ? child :
+									NULL;
 }
 
 /* Caller holds t->lock for writing. */
 static int add_child(struct vnode *dir, struct vnode *child)
 {
+	if (strmap_add(&dir->by_name, child->name, strlen(child->name), child,
+		       NULL) < 0)
+		return -ENOMEM;
 	if (dir->n_children == dir->cap_children) {
 		size_t cap = dir->cap_children ? dir->cap_children * 2 : 8;
 		struct vnode **children = realloc(dir->children,
 						  cap * sizeof(*children));
 
-		if (!children)
+		if (!children) {
+			strmap_del(&dir->by_name, child->name,
+				   strlen(child->name));
 			return -ENOMEM;
+		}
 		dir->children = children;
 		dir->cap_children = cap;
 	}
@@ -126,7 +131,7 @@ struct vnode *tree_lookup(struct tree *t, struct vnode *dir, const char *name)
 	struct vnode *vn;
 
 	pthread_rwlock_rdlock(&t->lock);
-	vn = dir->kind == VNODE_DIR ? find_child(dir, name, NULL) : NULL;
+	vn = dir->kind == VNODE_DIR ? find_child(dir, name) : NULL;
 	if (vn)
 		vnode_ref(vn);
 	pthread_rwlock_unlock(&t->lock);
@@ -150,7 +155,7 @@ static int walk_parent(struct tree *t, char *copy, bool create,
 		struct vnode *next;
 
 		*slash = '\0';
-		next = find_child(dir, name, NULL);
+		next = find_child(dir, name);
 		if (!next) {
 			if (!create)
 				return -ENOENT;
@@ -195,7 +200,7 @@ static int tree_add(struct tree *t, const char *path, const struct vnode *tmpl)
 	rc = walk_parent(t, copy, true, &dir, &last);
 	if (rc)
 		goto out_unlock;
-	vn = find_child(dir, last, NULL);
+	vn = find_child(dir, last);
 	if (vn) {
 		rc = tmpl->kind == VNODE_DIR && vn->kind == VNODE_DIR ? 0 : -EEXIST;
 		goto out_unlock;
@@ -271,7 +276,7 @@ static int tree_detach(struct tree *t, const char *path, bool only_empty)
 	rc = walk_parent(t, copy, false, &dir, &last);
 	if (rc)
 		goto out_unlock;
-	vn = find_child(dir, last, &index);
+	vn = find_child(dir, last);
 	rc = -ENOENT;
 	if (!vn)
 		goto out_unlock;
@@ -279,6 +284,10 @@ static int tree_detach(struct tree *t, const char *path, bool only_empty)
 	if (only_empty && vn->n_children)
 		goto out_unlock;
 	detach_all(vn);
+	strmap_del(&dir->by_name, vn->name, strlen(vn->name));
+	/* linear, as the memmove that keeps the order is */
+	for (index = 0; dir->children[index] != vn; index++)
+		;
 	memmove(&dir->children[index], &dir->children[index + 1],
 		(dir->n_children - index - 1) * sizeof(*dir->children));
 	dir->n_children--;
