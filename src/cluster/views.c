@@ -226,13 +226,13 @@ static bool has_dotdot(const char *path)
 	return false;
 }
 
-static const struct view_volume *find_volume(const struct view_volume *vols,
-					     size_t n, const char *name)
+/* A pod's volumes by name; names are unique, the spec layer saw to it. */
+static const struct view_volume *find_volume(const struct strmap *vols,
+					     const char *name)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(vols[i].v->name, name))
-			return &vols[i];
-	return NULL;
+	void *vv;
+
+	return strmap_find(vols, name, strlen(name), &vv) ? vv : NULL;
 }
 
 /* A container that cannot start: its state, and why in kubelet's words. */
@@ -252,10 +252,9 @@ static void fail(struct ccontainer *cc, struct cmount *cm, const char *state,
 static int make_view(struct ccontainer *cc, struct cmount *cm,
 		     const struct spec_volume_mount *m,
 		     const struct container_env *env,
-		     const struct view_volume *vols, size_t n_vols,
-		     struct view **out)
+		     const struct strmap *vols, struct view **out)
 {
-	const struct view_volume *vv = find_volume(vols, n_vols, m->name);
+	const struct view_volume *vv = find_volume(vols, m->name);
 	const struct volume *v = vv ? vv->v : NULL;
 	struct snode *root;
 	char msg[512];
@@ -337,41 +336,115 @@ static bool path_below(const char *inner, const char *outer)
 	return !strncmp(inner, outer, n) && inner[n] == '/';
 }
 
+/* A mount's place, for sorting: '/' sorts before any other byte. */
+struct place {
+	const char *path;
+	size_t i;				/* the mount's index */
+};
+
+/* The end of a path first, then '/', then every other byte. */
+static unsigned place_rank(unsigned char c)
+{
+	return c == '\0' ? 0 : c == '/' ? 1 : c + 1u;
+}
+
+static int place_cmp(const void *pa, const void *pb)
+{
+	const struct place *a = pa, *b = pb;
+	const unsigned char *x = (const unsigned char *)a->path;
+	const unsigned char *y = (const unsigned char *)b->path;
+
+	for (; *x && *x == *y; x++, y++)
+		;
+	if (*x != *y)
+		return place_rank(*x) < place_rank(*y) ? -1 : 1;
+	return a->i < b->i ? -1 : a->i > b->i;
+}
+
+/*
+ * For each mount i, in @next_same[i] the next mount at the same place (n
+ * when none), and in @below[i] the first mount (in mount order) of a place
+ * that holds it (n when none). Sorted with '/' first, the places beneath
+ * a place follow it at once, so one pass with a stack of the places that
+ * hold the current one finds them: O(n log n) comparisons, not n^2.
+ */
+static int places_relate(const struct ccontainer *cc, size_t *next_same,
+			 size_t *below)
+{
+	size_t n = cc->n_mounts, depth = 0;
+	struct place *p = calloc(n ? n : 1, sizeof(*p));
+	/* .i: the first mount of this place or of one holding it */
+	struct place *stack = calloc(n ? n : 1, sizeof(*stack));
+
+	if (!p || !stack) {
+		free(p);
+		free(stack);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		p[i] = (struct place){ cc->mounts[i].path, i };
+	qsort(p, n, sizeof(*p), place_cmp);
+	for (size_t k = 0, run; k < n; k = run) {
+		size_t held;
+
+		for (run = k + 1; run < n && !strcmp(p[run].path, p[k].path); run++)
+			next_same[p[run - 1].i] = p[run].i;
+		next_same[p[run - 1].i] = n;
+		while (depth && !path_below(p[k].path, stack[depth - 1].path))
+			depth--;
+		held = depth ? stack[depth - 1].i : n;
+		for (size_t r = k; r < run; r++)
+			below[p[r].i] = held;
+		stack[depth].path = p[k].path;
+		stack[depth].i = p[k].i < held ? p[k].i : held;
+		depth++;
+	}
+	free(p);
+	free(stack);
+	return 0;
+}
+
 /*
  * The tree cannot put a view inside another view: it checks the places of
  * a started container's mounts. Two mounts at one place: the later one is
- * on top, as with a runtime's mounts, and the earlier is hidden.
+ * on top, as with a runtime's mounts, and the earlier is hidden. Looking
+ * at the mounts in order, the first other mount at the same place or
+ * holding it decides: hidden, or the container cannot start.
  */
-static void check_places(struct ccontainer *cc)
+static int check_places(struct ccontainer *cc)
 {
+	size_t n = cc->n_mounts;
+	size_t *next_same = calloc(n ? n : 1, sizeof(*next_same));
+	size_t *below = calloc(n ? n : 1, sizeof(*below));
 	char msg[512];
+	int rc = -ENOMEM;
 
-	for (size_t i = 0; i < cc->n_mounts; i++) {
+	if (!next_same || !below || places_relate(cc, next_same, below))
+		goto out_free;
+	rc = 0;
+	for (size_t i = 0; i < n; i++) {
 		struct cmount *a = &cc->mounts[i];
 
 		if (!strcmp(a->path, "/")) {
 			fail(cc, a, "NotSupported",
 			     "podvolfs cannot show a volume mounted at \"/\"");
-			return;
+			break;
 		}
-		for (size_t j = 0; j < cc->n_mounts; j++) {
-			struct cmount *b = &cc->mounts[j];
-
-			if (j > i && !strcmp(a->path, b->path)) {
-				snprintf(a->message, sizeof(a->message),
-					 "hidden by the later mount at %s",
-					 b->path);
-				break;
-			}
-			if (path_below(a->path, b->path)) {
-				snprintf(msg, sizeof(msg),
-					 "mountPath \"%s\" lies inside mountPath \"%s\": podvolfs cannot show nested mounts yet",
-					 a->path, b->path);
-				fail(cc, a, "NotSupported", msg);
-				return;
-			}
+		if (next_same[i] < below[i]) {
+			snprintf(a->message, sizeof(a->message),
+				 "hidden by the later mount at %s", a->path);
+		} else if (below[i] < n) {
+			snprintf(msg, sizeof(msg),
+				 "mountPath \"%s\" lies inside mountPath \"%s\": podvolfs cannot show nested mounts yet",
+				 a->path, cc->mounts[below[i]].path);
+			fail(cc, a, "NotSupported", msg);
+			break;
 		}
 	}
+out_free:
+	free(next_same);
+	free(below);
+	return rc;
 }
 
 static int mount_views(struct tree *t, const char *pod_path,
@@ -414,8 +487,7 @@ static bool uses_env(const struct spec_container *c)
 static int container_start(struct tree *t, const char *pod_path,
 			   const struct spec_pod *sp,
 			   const struct spec_container *c,
-			   const struct view_volume *vols, size_t n_vols,
-			   struct ccontainer *cc)
+			   const struct strmap *vols, struct ccontainer *cc)
 {
 	struct container_env env = { 0 };
 	struct view **views;
@@ -455,13 +527,19 @@ static int container_start(struct tree *t, const char *pod_path,
 				 "not mounted: the container cannot start");
 			continue;
 		}
-		rc = make_view(cc, cm, &c->mounts[i], &env, vols, n_vols,
-			       &views[i]);
+		if (strlen(cm->path) >= PATH_MAX) {
+			/* no such mount point can be, and the tree would nest as deep */
+			snprintf(msg, sizeof(msg),
+				 "mountPath is longer than %d bytes", PATH_MAX - 1);
+			fail(cc, cm, "CreateContainerError", msg);
+			continue;
+		}
+		rc = make_view(cc, cm, &c->mounts[i], &env, vols, &views[i]);
 		if (rc)
 			goto out_free_env;
 	}
-	if (!strcmp(cc->state, "Ready"))
-		check_places(cc);
+	if (!strcmp(cc->state, "Ready") && check_places(cc))
+		goto out_free_env;
 	rc = -ENOMEM;
 	if (asprintf(&path, "%s/containers/%s", pod_path, cc->name) < 0)
 		goto out_free_env;
@@ -488,16 +566,23 @@ int containers_start(struct tree *t, const char *pod_path,
 {
 	struct ccontainer *cs = calloc(sp->n_containers ? sp->n_containers : 1,
 				       sizeof(*cs));
+	struct strmap by_name;
 	size_t count = 0;
 	int rc = 0;
 
 	if (!cs)
 		return -ENOMEM;
+	strmap_init(&by_name);
+	for (size_t i = 0; i < n_vols && rc == 0; i++)
+		if (strmap_add(&by_name, vols[i].v->name, strlen(vols[i].v->name),
+			       (void *)&vols[i], NULL) < 0)
+			rc = -ENOMEM;
 	for (size_t i = 0; i < sp->n_containers && rc == 0; i++) {
-		rc = container_start(t, pod_path, sp, &sp->containers[i], vols,
-				     n_vols, &cs[i]);
+		rc = container_start(t, pod_path, sp, &sp->containers[i],
+				     &by_name, &cs[i]);
 		count++;
 	}
+	strmap_free(&by_name);
 	if (rc) {
 		ccontainers_free(cs, count);
 		return rc;

@@ -4,8 +4,10 @@
 # nesting, many anchors or directives, a file past the size limit. Each is
 # refused within seconds with its file:line:col, a legal big file still
 # loads, and dropped into a live SOURCE they neither hold back a good
-# manifest that follows nor an unmount. Nor does a valid pod whose env
-# doubles from one variable to the next, for a subPathExpr to expand.
+# manifest that follows nor an unmount. Nor do valid pods made to be
+# costly to start: an env that doubles from one variable to the next for a
+# subPathExpr to expand, and a mountPath of 800 KB (400,000 levels of
+# directories, whose removal overflowed the stack).
 . "$REPO/tests/lib/common.sh"
 . "$REPO/tests/lib/pods.sh"
 
@@ -104,6 +106,13 @@ gen_env_bomb() {
 	echo "  - name: data"
 }
 
+gen_deep_mount() {
+	pod_head deepmount
+	printf 'spec:\n  containers:\n  - name: app\n    image: busybox\n    volumeMounts:\n'
+	printf '    - {name: data, mountPath: %s}\n' "$(repeat /a 400000 '')"
+	printf '  volumes:\n  - name: data\n'
+}
+
 # name, where, message
 inputs=(
 	labels "10006:5" "metadata.labels: Too many: must have at most 10000 keys (a podvolfs limit)"
@@ -160,9 +169,12 @@ grep -qxF "$legal:10005:5: duplicate field \"metadata.labels.k0\"" "$TMPD/check.
 _allow_log 'error: .*: not applied, its pods are left as they were'
 _allow_log '^[^ ]+:[0-9]+:[0-9]+: '
 _allow_log 'warning: pod default/envbomb container "app": RunContainerError: env "V17" is longer than 131072 bytes once expanded'
-gen_env_bomb >"$TMPD/envbomb.yaml"
+_allow_log 'warning: pod default/deepmount container "app": CreateContainerError: mountPath is longer than 4095 bytes'
+mkdir "$TMPD/costly"
+gen_env_bomb >"$TMPD/costly/envbomb.yaml"
+gen_deep_mount >"$TMPD/costly/deepmount.yaml"
 _mount_podvolfs "$SRC"
-cp "$bad"/*.yaml "$TMPD/envbomb.yaml" "$SRC/"
+cp "$bad"/*.yaml "$TMPD"/costly/*.yaml "$SRC/"
 sleep 2
 emptydir_pod good ""
 start=$(_now_us)
@@ -177,6 +189,10 @@ done
 grep -q 'RunContainerError .*env "V17" is longer than 131072 bytes' "$MNT/default/envbomb/status" ||
 	_fail "envbomb's container is not refused: $(cat "$MNT/default/envbomb/status")"
 [ -d "$(vol envbomb data)" ] || _fail "envbomb's volume is not served"
+grep -q 'CreateContainerError .*mountPath is longer than 4095 bytes' "$MNT/default/deepmount/status" ||
+	_fail "deepmount's container is not refused"
+rm "$SRC/deepmount.yaml"
+_wait_for "[ ! -e '$MNT/default/deepmount' ]" 10 || _fail "deepmount was not removed within 10 s"
 
 # An unmount while a sync reads them all again: the daemon exits at once.
 touch "$SRC"/*.yaml
