@@ -11,7 +11,7 @@
 . "$REPO/tests/lib/common.sh"
 . "$REPO/tests/lib/pods.sh"
 
-_require_cmd timeout awk
+_require_cmd timeout
 
 bad=$TMPD/bad
 mkdir "$bad"
