@@ -85,6 +85,10 @@ void vnode_unref(struct vnode *vn);
 /* The child @name of @dir with a new reference, or NULL. */
 struct vnode *tree_lookup(struct tree *t, struct vnode *dir, const char *name);
 
+/* Whether @vn is still a child of @dir: it has not been removed since. */
+bool tree_has_child(struct tree *t, const struct vnode *dir,
+		    const struct vnode *vn);
+
 /* The inode number of @vn's parent; its own for the root or a detached node. */
 uint64_t tree_parent_ino(struct tree *t, struct vnode *vn);
 

@@ -959,7 +959,17 @@ static void mount_root_stat(struct vnode *vn, struct stat *st)
 	}
 }
 
-static int readdir_virtual(struct dirbuf *db, struct fhandle *fh, off_t off)
+/*
+ * Lists the children @dir had at opendir: offsets (FIRST_OFF plus an index)
+ * stay valid and no name comes twice. A child removed since is left out, so
+ * a removed directory lists as empty, as on a disk file system. The fts of
+ * GNU find and du in Debian 12 stats a directory again by name after opening
+ * it; one whose name is gone by then but which still lists entries stays in
+ * its table of open directories, and the next such directory is reported as
+ * a file system loop.
+ */
+static int readdir_virtual(struct dirbuf *db, struct vnode *dir,
+			   struct fhandle *fh, off_t off)
 {
 	for (size_t i = off < FIRST_OFF ? 0 : off - FIRST_OFF + 1;
 	     i < fh->n_ents; i++) {
@@ -967,6 +977,8 @@ static int readdir_virtual(struct dirbuf *db, struct fhandle *fh, off_t off)
 		struct stat st;
 		int rc;
 
+		if (!tree_has_child(db->fs->tree, dir, fh->ents[i].vn))
+			continue;
 		if (db->plus) {
 			vnode_ref(fh->ents[i].vn);
 			rc = vnode_entry(db->fs, fh->ents[i].vn, &fn, &st);
@@ -1007,7 +1019,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	rc = node_stat(fn, NULL, &self);
 	if (rc == 0 && add_dots(&db, off, fn, &self) == 0) {
 		if (!fn->view) {
-			rc = readdir_virtual(&db, fh, off);
+			rc = readdir_virtual(&db, fn->vn, fh, off);
 		} else {
 			s = fn->view->store;
 			rc = s->ops->readdir(s, fh->sf, off < FIRST_OFF ? 0 : off,

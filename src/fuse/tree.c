@@ -361,6 +361,17 @@ void tree_list_free(struct tree_dirent *ents, size_t n)
 	free(ents);
 }
 
+bool tree_has_child(struct tree *t, const struct vnode *dir,
+		    const struct vnode *vn)
+{
+	bool ret;
+
+	pthread_rwlock_rdlock(&t->lock);
+	ret = vn->parent == dir;
+	pthread_rwlock_unlock(&t->lock);
+	return ret;
+}
+
 uint64_t tree_parent_ino(struct tree *t, struct vnode *vn)
 {
 	uint64_t ino;
