@@ -973,21 +973,27 @@ static int readdir_virtual(struct dirbuf *db, struct vnode *dir,
 {
 	for (size_t i = off < FIRST_OFF ? 0 : off - FIRST_OFF + 1;
 	     i < fh->n_ents; i++) {
+		struct vnode *vn = fh->ents[i].vn;
 		struct fnode *fn = NULL;
 		struct stat st;
-		int rc;
+		int rc = 0;
 
-		if (!tree_has_child(db->fs->tree, dir, fh->ents[i].vn))
+		if (!tree_has_child(db->fs->tree, dir, vn))
 			continue;
 		if (db->plus) {
-			vnode_ref(fh->ents[i].vn);
-			rc = vnode_entry(db->fs, fh->ents[i].vn, &fn, &st);
-			if (rc)
-				continue;
-		} else if (fh->ents[i].vn->kind == VNODE_MOUNT) {
-			mount_root_stat(fh->ents[i].vn, &st);
-		} else {
-			virtual_stat(fh->ents[i].vn, &st);
+			vnode_ref(vn);
+			rc = vnode_entry(db->fs, vn, &fn, &st);
+		}
+		/*
+		 * An entry that cannot be counted (a mount whose root the store
+		 * cannot stat) is still listed, as a plain listing lists it, but
+		 * without a node id: the kernel looks the name up when it is used.
+		 */
+		if (!db->plus || rc) {
+			if (vn->kind == VNODE_MOUNT)
+				mount_root_stat(vn, &st);
+			else
+				virtual_stat(vn, &st);
 		}
 		if (dirbuf_add(db, fh->ents[i].name, &st, FIRST_OFF + i, fn))
 			break;
