@@ -13,6 +13,13 @@
  * The trade-off: a node holds no fd, so each operation costs one openat2 and
  * one fstat more than an fd-per-inode design, in exchange for serving trees
  * of any size within the process's open-file limit.
+ *
+ * Names the store changes itself never show as ESTALE: unlink, rmdir and
+ * rename hold names_lock for writing across the host call and the update
+ * of the nodes' links; lookup, readdirplus, the create family and link hold
+ * it for reading from the host call to the record of the name they saw or
+ * made, so that none records a name a concurrent rename already took away.
+ * Directories are opened before names_lock is taken (an open may take it).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -95,11 +102,12 @@ static int pt_lookup(struct store *ss, struct snode *sdir, const char *name,
 	dfd = pt_dir_open(s, dir, NULL);
 	if (dfd < 0)
 		return dfd;
+	pthread_rwlock_rdlock(&s->names_lock);
 	rc = fstatat(dfd, name, st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+	if (!rc)
+		rc = pt_node_find_or_add(s, dir, name, st, true, &n);
+	pthread_rwlock_unlock(&s->names_lock);
 	pt_fd_release(s, dfd);
-	if (rc)
-		return rc;
-	rc = pt_node_find_or_add(s, dir, name, st, true, &n);
 	if (rc)
 		return rc;
 	*out = &n->base;
@@ -351,7 +359,8 @@ static bool pt_remove_new(int dfd, const char *name, const struct stat *st)
 /*
  * The end of mknod, mkdir and symlink: ownership, the new entry's
  * attributes and its node. On failure the new entry is removed again when
- * it can be told apart; *@removed says whether it was.
+ * it can be told apart; *@removed says whether it was. Called with
+ * names_lock held for reading since the entry was made.
  */
 static int pt_finish_new(struct pt_store *s, struct pt_node *dir, int dfd,
 			 const char *name, const struct stat *dst,
@@ -400,12 +409,13 @@ static int pt_mknod(struct store *ss, struct snode *sdir, const char *name,
 	dfd = pt_dir_open(s, dir, &dst);
 	if (dfd < 0)
 		return dfd;
-	if (mknodat(dfd, name, mode, rdev) < 0) {
+	pthread_rwlock_rdlock(&s->names_lock);
+	if (mknodat(dfd, name, mode, rdev) < 0)
 		rc = -errno;
-		goto out_release;
-	}
-	rc = pt_finish_new(s, dir, dfd, name, &dst, cred, out, st, &removed);
-out_release:
+	else
+		rc = pt_finish_new(s, dir, dfd, name, &dst, cred, out, st,
+				   &removed);
+	pthread_rwlock_unlock(&s->names_lock);
 	pt_fd_release(s, dfd);
 	return rc;
 }
@@ -426,12 +436,13 @@ static int pt_mkdir(struct store *ss, struct snode *sdir, const char *name,
 	dfd = pt_dir_open(s, dir, &dst);
 	if (dfd < 0)
 		return dfd;
-	if (mkdirat(dfd, name, mode & 07777) < 0) {
+	pthread_rwlock_rdlock(&s->names_lock);
+	if (mkdirat(dfd, name, mode & 07777) < 0)
 		rc = -errno;
-		goto out_release;
-	}
-	rc = pt_finish_new(s, dir, dfd, name, &dst, cred, out, st, &removed);
-out_release:
+	else
+		rc = pt_finish_new(s, dir, dfd, name, &dst, cred, out, st,
+				   &removed);
+	pthread_rwlock_unlock(&s->names_lock);
 	pt_fd_release(s, dfd);
 	return rc;
 }
@@ -456,14 +467,17 @@ static int pt_symlink(struct store *ss, struct snode *sdir, const char *name,
 	rc = s->acct ? store_charge(ss, len) : 0;
 	if (rc)
 		goto out_release;
+	pthread_rwlock_rdlock(&s->names_lock);
 	if (symlinkat(target, dfd, name) < 0) {
 		rc = -errno;
-		goto out_uncharge;
+		removed = true;		/* never made: the charge goes back */
+	} else {
+		rc = pt_finish_new(s, dir, dfd, name, &dst, cred, out, st,
+				   &removed);
 	}
-	rc = pt_finish_new(s, dir, dfd, name, &dst, cred, out, st, &removed);
+	pthread_rwlock_unlock(&s->names_lock);
 	if (!rc || !removed)
 		goto out_release;
-out_uncharge:
 	if (s->acct)
 		store_uncharge(ss, len);
 out_release:
@@ -473,7 +487,8 @@ out_release:
 
 /*
  * linkat by name, for a daemon without CAP_DAC_READ_SEARCH (which
- * AT_EMPTY_PATH needs). The new entry is checked to be @n.
+ * AT_EMPTY_PATH needs). The new entry is checked to be @n. Called with
+ * names_lock held for reading.
  */
 static int pt_link_by_name(struct pt_store *s, struct pt_node *n, int dfd,
 			   const char *name)
@@ -482,7 +497,7 @@ static int pt_link_by_name(struct pt_store *s, struct pt_node *n, int dfd,
 	struct stat st;
 	int odfd, rc = 0;
 
-	odfd = pt_node_open_parent(s, n, oldname);
+	odfd = pt_node_open_parent_locked(s, n, oldname);
 	if (odfd < 0)
 		return odfd;
 	if (linkat(odfd, oldname, dfd, name, 0) < 0) {
@@ -519,6 +534,7 @@ static int pt_link(struct store *ss, struct snode *sn, struct snode *sdir,
 		rc = dfd;
 		goto out_release_fd;
 	}
+	pthread_rwlock_rdlock(&s->names_lock);
 	if (s->acct)
 		pthread_mutex_lock(&s->ns_lock);
 	if (linkat(fd, "", dfd, name, AT_EMPTY_PATH) < 0) {
@@ -529,17 +545,18 @@ static int pt_link(struct store *ss, struct snode *sn, struct snode *sdir,
 	if (s->acct)
 		pthread_mutex_unlock(&s->ns_lock);
 	if (rc)
-		goto out_release_dfd;
+		goto out_unlock;
 	if (fstat(fd, st) < 0) {
 		rc = -errno;
-		goto out_release_dfd;
+		goto out_unlock;
 	}
 	rc = pt_node_relink(s, n, NULL, NULL, dir, name);
 	if (rc)
-		goto out_release_dfd;
+		goto out_unlock;
 	pt_node_get(n);
 	*out = &n->base;
-out_release_dfd:
+out_unlock:
+	pthread_rwlock_unlock(&s->names_lock);
 	pt_fd_release(s, dfd);
 out_release_fd:
 	pt_fd_release(s, fd);
@@ -654,6 +671,7 @@ static int pt_create(struct store *ss, struct snode *sdir, const char *name,
 	dfd = pt_dir_open(s, dir, &dst);
 	if (dfd < 0)
 		return dfd;
+	pthread_rwlock_rdlock(&s->names_lock);
 	fd = openat(dfd, name, oflags | O_CREAT | O_EXCL, mode & 07777);
 	if (fd < 0 && errno == EEXIST && !(flags & O_EXCL)) {
 		created = false;
@@ -661,12 +679,12 @@ static int pt_create(struct store *ss, struct snode *sdir, const char *name,
 	}
 	if (fd < 0) {
 		rc = -errno;
-		goto out_release;
+		goto out_unlock;
 	}
 	if (fstat(fd, st) < 0) {
 		rc = -errno;
 		close(fd);
-		goto out_release;
+		goto out_unlock;
 	}
 	if (created) {
 		rc = pt_fchown_new(s, fd, mode, dst.st_mode, cred);
@@ -686,65 +704,81 @@ static int pt_create(struct store *ss, struct snode *sdir, const char *name,
 	if ((flags & O_TRUNC) && s->acct)
 		fstat(fd, st);
 	*out = &n->base;
-	goto out_release;
+	goto out_unlock;
 
 out_close:
 	close(fd);
 	if (created)
 		pt_remove_new(dfd, name, st);
-out_release:
+out_unlock:
+	pthread_rwlock_unlock(&s->names_lock);
+	pt_fd_release(s, dfd);
+	return rc;
+}
+
+/*
+ * unlink, or rmdir with AT_REMOVEDIR in @flags: the entry @name of @dir
+ * goes, and so does the name from the node of what it was.
+ */
+static int pt_remove(struct pt_store *s, struct pt_node *dir, const char *name,
+		     int flags)
+{
+	struct stat st;
+	bool seen;
+	int dfd, rc;
+
+	rc = pt_check_name(name);
+	if (rc)
+		return rc;
+	dfd = pt_dir_open(s, dir, NULL);
+	if (dfd < 0)
+		return dfd;
+	pthread_rwlock_wrlock(&s->names_lock);
+	/* When this fails, so does the removal, and says why */
+	seen = fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	if (!s->acct)
+		rc = unlinkat(dfd, name, flags) < 0 ? -errno : 0;
+	else if (flags & AT_REMOVEDIR)
+		rc = pt_acct_rmdir(s, dfd, name);
+	else
+		rc = pt_acct_unlink(s, dir, dfd, name);
+	if (!rc && seen)
+		pt_node_unlinked(s, dir, name, &st);
+	pthread_rwlock_unlock(&s->names_lock);
 	pt_fd_release(s, dfd);
 	return rc;
 }
 
 static int pt_unlink(struct store *ss, struct snode *sdir, const char *name)
 {
-	struct pt_store *s = pt_store(ss);
-	int dfd, rc;
-
-	rc = pt_check_name(name);
-	if (rc)
-		return rc;
-	dfd = pt_dir_open(s, pt_node(sdir), NULL);
-	if (dfd < 0)
-		return dfd;
-	if (s->acct)
-		rc = pt_acct_unlink(s, pt_node(sdir), dfd, name);
-	else
-		rc = unlinkat(dfd, name, 0) < 0 ? -errno : 0;
-	pt_fd_release(s, dfd);
-	return rc;
+	return pt_remove(pt_store(ss), pt_node(sdir), name, 0);
 }
 
 static int pt_rmdir(struct store *ss, struct snode *sdir, const char *name)
 {
-	struct pt_store *s = pt_store(ss);
-	int dfd, rc;
-
-	rc = pt_check_name(name);
-	if (rc)
-		return rc;
-	dfd = pt_dir_open(s, pt_node(sdir), NULL);
-	if (dfd < 0)
-		return dfd;
-	if (s->acct)
-		rc = pt_acct_rmdir(s, dfd, name);
-	else
-		rc = unlinkat(dfd, name, AT_REMOVEDIR) < 0 ? -errno : 0;
-	pt_fd_release(s, dfd);
-	return rc;
+	return pt_remove(pt_store(ss), pt_node(sdir), name, AT_REMOVEDIR);
 }
 
-/* After a rename: the node now at @name of @dir was at @oldname of @olddir. */
+/*
+ * After a rename, with names_lock held for writing: the node now at @name
+ * of @dir (open as @dfd) was at @oldname of @olddir, and replaced what
+ * @victim (may be NULL) described.
+ */
 static void pt_rename_moved(struct pt_store *s, int dfd, struct pt_node *dir,
 			    const char *name, struct pt_node *olddir,
-			    const char *oldname)
+			    const char *oldname, const struct stat *victim)
 {
 	struct pt_node *n;
 	struct stat st;
 
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return;
+	if (victim) {
+		/* Two links of one inode: rename(2) did nothing */
+		if (victim->st_dev == st.st_dev && victim->st_ino == st.st_ino)
+			return;
+		pt_node_unlinked(s, dir, name, victim);
+	}
 	n = pt_node_find(s, st.st_dev, st.st_ino);
 	if (!n)
 		return;
@@ -759,6 +793,8 @@ static int pt_rename(struct store *ss, struct snode *sdir, const char *name,
 {
 	struct pt_store *s = pt_store(ss);
 	struct pt_node *dir = pt_node(sdir), *newdir = pt_node(snewdir);
+	struct stat victim;
+	bool replaces;
 	int dfd, ndfd, rc;
 
 	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE))
@@ -776,16 +812,21 @@ static int pt_rename(struct store *ss, struct snode *sdir, const char *name,
 		rc = ndfd;
 		goto out_release;
 	}
+	pthread_rwlock_wrlock(&s->names_lock);
+	replaces = !flags && fstatat(ndfd, newname, &victim,
+				     AT_SYMLINK_NOFOLLOW) == 0;
 	if (s->acct)
 		rc = pt_acct_rename(s, newdir, dfd, name, ndfd, newname, flags);
 	else if (renameat2(dfd, name, ndfd, newname, flags) < 0)
 		rc = -errno;
 	if (rc)
-		goto out_release_new;
-	pt_rename_moved(s, ndfd, newdir, newname, dir, name);
+		goto out_unlock;
+	pt_rename_moved(s, ndfd, newdir, newname, dir, name,
+			replaces ? &victim : NULL);
 	if (flags & RENAME_EXCHANGE)
-		pt_rename_moved(s, dfd, dir, name, newdir, newname);
-out_release_new:
+		pt_rename_moved(s, dfd, dir, name, newdir, newname, NULL);
+out_unlock:
+	pthread_rwlock_unlock(&s->names_lock);
 	if (ndfd != dfd)
 		pt_fd_release(s, ndfd);
 out_release:
@@ -916,7 +957,7 @@ static int pt_dirent_attrs(struct pt_store *s, struct pt_file *f,
 			   const struct dirent64 *d, bool plus,
 			   struct stat *st, struct pt_node **n)
 {
-	int rc;
+	int rc = 0;
 
 	*n = NULL;
 	if (!plus && d->d_type != DT_UNKNOWN) {
@@ -925,12 +966,13 @@ static int pt_dirent_attrs(struct pt_store *s, struct pt_file *f,
 		st->st_mode = DTTOIF(d->d_type);
 		return 0;
 	}
+	pthread_rwlock_rdlock(&s->names_lock);
 	if (fstatat(f->base.fd, d->d_name, st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 1 : -errno;
-	if (!plus)
-		return 0;
-	rc = pt_node_find_or_add(s, pt_node(f->base.node), d->d_name, st,
-				 true, n);
+		rc = errno == ENOENT ? 1 : -errno;
+	else if (plus)
+		rc = pt_node_find_or_add(s, pt_node(f->base.node), d->d_name,
+					 st, true, n);
+	pthread_rwlock_unlock(&s->names_lock);
 	return rc;
 }
 
@@ -1208,6 +1250,7 @@ static void pt_destroy(struct store *ss)
 	pthread_mutex_destroy(&s->ns_lock);
 	pthread_mutex_destroy(&s->hash_lock);
 	pthread_rwlock_destroy(&s->tree_lock);
+	pthread_rwlock_destroy(&s->names_lock);
 	free(s);
 }
 
@@ -1248,6 +1291,21 @@ static const struct store_ops pt_ops = {
 	.removexattr = pt_removexattr,
 };
 
+/*
+ * Writers first: lookups come in streams, and a rename must not wait for a
+ * gap in them. The price is that no thread may take it twice.
+ */
+static void pt_names_lock_init(pthread_rwlock_t *lock)
+{
+	pthread_rwlockattr_t attr;
+
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr,
+				      PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+}
+
 struct store *passthrough_store_new(int root_fd, uint64_t limit)
 {
 	struct pt_store *s;
@@ -1276,6 +1334,7 @@ struct store *passthrough_store_new(int root_fd, uint64_t limit)
 	/* setfsuid(-1) fails and returns the current fsuid: a pure query. */
 	s->uid = setfsuid((uid_t)-1);
 	s->gid = setfsgid((gid_t)-1);
+	pt_names_lock_init(&s->names_lock);
 	pthread_rwlock_init(&s->tree_lock, NULL);
 	pthread_mutex_init(&s->hash_lock, NULL);
 	pthread_mutex_init(&s->ns_lock, NULL);
@@ -1295,6 +1354,7 @@ out_free:
 	pthread_mutex_destroy(&s->ns_lock);
 	pthread_mutex_destroy(&s->hash_lock);
 	pthread_rwlock_destroy(&s->tree_lock);
+	pthread_rwlock_destroy(&s->names_lock);
 	free(s);
 out_close:
 	close(root_fd);

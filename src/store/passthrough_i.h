@@ -8,9 +8,11 @@
  * that the opened object is still the node's. See
  * docs/design/passthrough-store.md.
  *
- * Lock order: tree_lock before hash_lock. ns_lock (only used when the store
- * has a limit) is taken before either and before node->lock. node->lock is
- * a leaf: nothing else is taken while holding it.
+ * Lock order: names_lock, then ns_lock (only used when the store has a
+ * limit), then tree_lock, then hash_lock; ns_lock is also taken before
+ * node->lock. node->lock is a leaf: nothing else is taken while holding it.
+ * names_lock is never taken twice by one thread, not even for reading: a
+ * writer waiting between the two would deadlock them.
  */
 #ifndef PODVOLFS_STORE_PASSTHROUGH_I_H
 #define PODVOLFS_STORE_PASSTHROUGH_I_H
@@ -45,7 +47,8 @@ struct pt_node {
 	bool hashed;			/* protected by store->hash_lock */
 	/*
 	 * Names to reach the node by, most recently confirmed first; NULL
-	 * for the root. Directories have exactly one.
+	 * for the root, and for an object whose every known name the store
+	 * itself removed. Directories have at most one.
 	 * Protected by store->tree_lock.
 	 */
 	struct pt_link *links;
@@ -75,6 +78,16 @@ struct pt_store {
 	bool acct;			/* base.limit > 0; immutable */
 	uid_t uid;			/* the daemon's fsuid (new objects') */
 	gid_t gid;			/* the daemon's fsgid */
+	/*
+	 * The store's own changes of names against the links: held for
+	 * writing across a call that removes or moves a name (unlink, rmdir,
+	 * rename) and the update of the links that follows, and for reading
+	 * across one that records a name it saw or made (lookup, readdirplus,
+	 * the create family, link), and by an open whose first try failed.
+	 * Under it the links agree with every change made through the store,
+	 * so what still fails was changed behind its back. Take first.
+	 */
+	pthread_rwlock_t names_lock;
 	/* Every node's links. Take before hash_lock. */
 	pthread_rwlock_t tree_lock;
 	/* The (dev, ino) hash and nodes' refs reaching 0. */
@@ -84,7 +97,8 @@ struct pt_store {
 	size_t nnodes;			/* protected by hash_lock */
 	/*
 	 * Link count changes (link, unlink, rename over a file) when acct,
-	 * so that "was this the last link" is answered once. Take first.
+	 * so that "was this the last link" is answered once. Take after
+	 * names_lock, before the others.
 	 */
 	pthread_mutex_t ns_lock;
 	int no_fchmodat2;		/* atomic; the kernel lacks fchmodat2 */
@@ -136,8 +150,12 @@ int pt_node_relink(struct pt_store *s, struct pt_node *n,
 		   struct pt_node *dir, const char *name);
 int pt_node_open(struct pt_store *s, struct pt_node *n, int flags,
 		 struct stat *st);
+void pt_node_unlinked(struct pt_store *s, struct pt_node *dir,
+		      const char *name, const struct stat *st);
 int pt_node_open_parent(struct pt_store *s, struct pt_node *n,
 			char name[NAME_MAX + 1]);
+int pt_node_open_parent_locked(struct pt_store *s, struct pt_node *n,
+			       char name[NAME_MAX + 1]);
 void pt_fd_release(struct pt_store *s, int fd);
 int pt_reopen(int fd, int flags);
 int pt_check_name(const char *name);

@@ -10,6 +10,21 @@
  * the host replaced gives ESTALE. The trade-off: one openat2 per access
  * instead of one fd per node, because volumes hold far more objects than the
  * process may hold open files.
+ *
+ * A path is built under tree_lock and opened after it is dropped, so a
+ * rename or unlink made through the store in between can make the name lead
+ * elsewhere or nowhere; that is not the host replacing anything. Such
+ * changes keep the links exact instead: they run under names_lock held for
+ * writing and update the links before dropping it (a replaced or unlinked
+ * object forgets the name; its last link gone, it leaves the hash so that a
+ * new object given its inode number becomes a new node), and whatever
+ * records a name it saw holds names_lock for reading from the look to the
+ * record. An open whose lock-free try fails tries again once holding
+ * names_lock for reading: then the links agree with every change made
+ * through the store, and a name that still does not lead to the node was
+ * changed behind the store's back (ESTALE). A node whose every name the
+ * store removed itself gives ENOENT, as a removed file does. Opens that
+ * succeed at once, the common case, take no lock beyond tree_lock.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +43,8 @@
 
 /* Past a node's last link; never an error openat2 or fstat gives. */
 #define PT_NO_LINK	(-ENODATA)
+/* The store itself removed every name of the node; not an errno either. */
+#define PT_REMOVED	(-EIDRM)
 
 /* A path being built: in @stack when it fits, else in @heap. */
 struct pt_path {
@@ -389,6 +406,45 @@ int pt_node_relink(struct pt_store *s, struct pt_node *n,
 }
 
 /*
+ * Called with names_lock held for writing, after the store removed the entry
+ * @name of @dir (an unlink, an rmdir, a rename over it), which @st described
+ * just before. Its node forgets that name. When that was the object's last
+ * link, the object is gone: the node forgets every name, so that opening it
+ * gives ENOENT, and leaves the hash, so that an object later given the same
+ * inode number is a new node and not this one revived.
+ */
+void pt_node_unlinked(struct pt_store *s, struct pt_node *dir,
+		      const char *name, const struct stat *st)
+{
+	bool last = S_ISDIR(st->st_mode) || st->st_nlink <= 1;
+	struct pt_link *gone;
+	struct pt_node *n;
+
+	n = pt_node_find(s, st->st_dev, st->st_ino);
+	if (!n)
+		return;
+	if (n == s->root || !pt_stat_matches(n, st)) {
+		pt_node_put(s, n);
+		return;
+	}
+	pthread_rwlock_wrlock(&s->tree_lock);
+	if (last) {
+		gone = n->links;
+		n->links = NULL;
+	} else {
+		gone = pt_link_take(n, dir, name);
+	}
+	pthread_rwlock_unlock(&s->tree_lock);
+	if (last) {
+		pthread_mutex_lock(&s->hash_lock);
+		pt_hash_remove(s, n);
+		pthread_mutex_unlock(&s->hash_lock);
+	}
+	pt_links_free(s, gone);
+	pt_node_put(s, n);
+}
+
+/*
  * Returns @dir's entry @name described by @st as a node with a new
  * reference, creating it when the object is new. With @relink the name
  * becomes the node's first. An old node of another type under the same
@@ -459,12 +515,14 @@ static void pt_path_release(struct pt_path *p)
 }
 
 /*
- * Builds the path of @n through its link number @which, relative to the
- * root, into @p. Returns its length, PT_NO_LINK when @n has no such link,
- * -ELOOP when too deep, -ENOMEM. Called with tree_lock held.
+ * Builds the path of @n (not the root) through its link number @which,
+ * relative to the root, into @p. Returns its length, PT_REMOVED when @n has
+ * no link at all, PT_NO_LINK when it has no such link, -ENOENT when the
+ * store removed a directory on the way, -ELOOP when too deep, -ENOMEM.
+ * Called with tree_lock held.
  */
-static ssize_t pt_path_build(const struct pt_node *n, unsigned int which,
-			     struct pt_path *p)
+static ssize_t pt_path_build(const struct pt_store *s, const struct pt_node *n,
+			     unsigned int which, struct pt_path *p)
 {
 	const struct pt_link *l = n->links;
 	const struct pt_link *first;
@@ -473,6 +531,8 @@ static ssize_t pt_path_build(const struct pt_node *n, unsigned int which,
 	size_t len = 0, nl;
 	char *end;
 
+	if (!l)
+		return PT_REMOVED;
 	while (l && which--)
 		l = l->next;
 	if (!l)
@@ -484,6 +544,8 @@ static ssize_t pt_path_build(const struct pt_node *n, unsigned int which,
 		len += strlen(l->name) + 1;
 		d = l->parent;
 	}
+	if (d != s->root)
+		return -ENOENT;
 	p->heap = NULL;
 	p->p = p->stack;
 	if (len > sizeof(p->stack)) {
@@ -633,7 +695,7 @@ static int pt_open_link(struct pt_store *s, struct pt_node *n,
 	int fd, rc;
 
 	pthread_rwlock_rdlock(&s->tree_lock);
-	len = pt_path_build(n, which, &path);
+	len = pt_path_build(s, n, which, &path);
 	pthread_rwlock_unlock(&s->tree_lock);
 	if (len < 0)
 		return len;
@@ -663,22 +725,16 @@ static bool pt_try_next_link(int err)
 }
 
 /*
- * Opens @n with open(2) @flags (O_NOFOLLOW and O_CLOEXEC added) beneath the
- * root, through the first of its names that still leads to it, and fills
- * @st (may be NULL) from the opened fd. Returns the fd, which the caller
- * gives back with pt_fd_release() (it may be the root fd itself), or
- * -ESTALE (the names lead to other objects), -ENOENT, -ELOOP (a symlink on
- * the way), or another -errno.
+ * One try of pt_node_open() for @n, not the root, with no names_lock of its
+ * own: the fd, PT_REMOVED, or the error pt_node_open() would give.
  */
-int pt_node_open(struct pt_store *s, struct pt_node *n, int flags,
-		 struct stat *st)
+static int pt_node_try_open(struct pt_store *s, struct pt_node *n, int flags,
+			    struct stat *st)
 {
 	struct stat tmp;
 	unsigned int i;
 	int fd, err = -ESTALE;
 
-	if (n == s->root)
-		return pt_root_open(s, flags, st);
 	for (i = 0;; i++) {
 		fd = pt_open_link(s, n, i, flags, st ? st : &tmp);
 		if (fd >= 0) {
@@ -702,20 +758,40 @@ int pt_node_open(struct pt_store *s, struct pt_node *n, int flags,
 }
 
 /*
- * For calls that only take a name (xattrs of symlinks and special files):
- * opens the directory holding one of @n's names, checks that the name there
- * is still @n, and copies the name to @name. Returns the directory fd (give
- * it back with pt_fd_release()) or -errno. The check and the later call are
- * not atomic; a race can only reach another entry of the same directory.
+ * Opens @n with open(2) @flags (O_NOFOLLOW and O_CLOEXEC added) beneath the
+ * root, through the first of its names that still leads to it, and fills
+ * @st (may be NULL) from the opened fd. Returns the fd, which the caller
+ * gives back with pt_fd_release() (it may be the root fd itself), or
+ * -ESTALE (the host changed the names: they lead to other objects or to
+ * none), -ENOENT (the store removed them), -ELOOP (a symlink on the way),
+ * or another -errno. Called without names_lock.
  */
-int pt_node_open_parent(struct pt_store *s, struct pt_node *n,
-			char name[NAME_MAX + 1])
+int pt_node_open(struct pt_store *s, struct pt_node *n, int flags,
+		 struct stat *st)
+{
+	int fd;
+
+	if (n == s->root)
+		return pt_root_open(s, flags, st);
+	fd = pt_node_try_open(s, n, flags, st);
+	if (pt_try_next_link(fd)) {
+		/* Maybe raced with a change made through the store: once more */
+		pthread_rwlock_rdlock(&s->names_lock);
+		fd = pt_node_try_open(s, n, flags, st);
+		pthread_rwlock_unlock(&s->names_lock);
+	}
+	return fd == PT_REMOVED ? -ENOENT : fd;
+}
+
+/* One try of pt_node_open_parent(), PT_REMOVED when @n has no link. */
+static int pt_node_try_open_parent(struct pt_store *s, struct pt_node *n,
+				   char name[NAME_MAX + 1])
 {
 	struct pt_node *dir;
 	struct pt_link *l;
 	struct stat st;
 	unsigned int i, j;
-	int dfd, err = -ENOENT;
+	int dfd, err = PT_REMOVED;
 
 	for (i = 0;; i++) {
 		pthread_rwlock_rdlock(&s->tree_lock);
@@ -729,8 +805,14 @@ int pt_node_open_parent(struct pt_store *s, struct pt_node *n,
 		pthread_rwlock_unlock(&s->tree_lock);
 		if (!dir)
 			return err;
-		dfd = pt_node_open(s, dir, O_PATH | O_DIRECTORY, NULL);
+		if (dir == s->root)
+			dfd = pt_root_open(s, O_PATH | O_DIRECTORY, NULL);
+		else
+			dfd = pt_node_try_open(s, dir, O_PATH | O_DIRECTORY,
+					       NULL);
 		pt_node_put(s, dir);
+		if (dfd == PT_REMOVED)
+			dfd = -ENOENT;
 		if (dfd < 0) {
 			if (!pt_try_next_link(dfd))
 				return dfd;
@@ -743,4 +825,35 @@ int pt_node_open_parent(struct pt_store *s, struct pt_node *n,
 		err = -ESTALE;
 		pt_fd_release(s, dfd);
 	}
+}
+
+/*
+ * For calls that only take a name (xattrs of symlinks and special files):
+ * opens the directory holding one of @n's names, checks that the name there
+ * is still @n, and copies the name to @name. Returns the directory fd (give
+ * it back with pt_fd_release()) or -errno, as pt_node_open() does. The check
+ * and the later call are not atomic; a race can only reach another entry of
+ * the same directory. Called without names_lock.
+ */
+int pt_node_open_parent(struct pt_store *s, struct pt_node *n,
+			char name[NAME_MAX + 1])
+{
+	int dfd;
+
+	dfd = pt_node_try_open_parent(s, n, name);
+	if (pt_try_next_link(dfd)) {
+		pthread_rwlock_rdlock(&s->names_lock);
+		dfd = pt_node_try_open_parent(s, n, name);
+		pthread_rwlock_unlock(&s->names_lock);
+	}
+	return dfd == PT_REMOVED ? -ENOENT : dfd;
+}
+
+/* pt_node_open_parent() for a caller that holds names_lock. */
+int pt_node_open_parent_locked(struct pt_store *s, struct pt_node *n,
+			       char name[NAME_MAX + 1])
+{
+	int dfd = pt_node_try_open_parent(s, n, name);
+
+	return dfd == PT_REMOVED ? -ENOENT : dfd;
 }
