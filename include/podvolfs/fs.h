@@ -132,7 +132,11 @@ struct fs;
 /* A filesystem serving @tree. Returns NULL on allocation failure. */
 struct fs *fs_new(struct tree *t, const struct fs_config *cfg);
 
-/* Lets the tree tell the kernel about removed names through @se. */
+/*
+ * Lets the tree tell the kernel about removed names through @se. With NULL,
+ * once the session's loop has ended and before the session goes: what
+ * requests left to notify is sent, and the notifier thread ends.
+ */
 void fs_set_session(struct fs *fs, struct fuse_session *se);
 
 /* Frees @fs after its session ended, dropping every inode it still held. */

@@ -74,6 +74,14 @@ struct fs {
 	size_t n_buckets;		/* protected by lock */
 	size_t n_nodes;			/* protected by lock */
 	struct fnode *root;		/* never forgotten */
+	/* What requests left to notify after their reply; see notify.c. */
+	pthread_mutex_t notify_lock;	/* a leaf */
+	pthread_cond_t notify_cond;	/* a notice or notify_stop */
+	struct notice *notices;		/* oldest first; notify_lock */
+	struct notice **notices_tail;	/* notify_lock */
+	bool notifier_running;		/* notify_lock */
+	bool notify_stop;		/* no new notifier; notify_lock */
+	pthread_t notifier;
 };
 
 /* Virtual inode numbers live below this; volume inodes above (vol_id << VOL_SHIFT). */
@@ -151,12 +159,26 @@ void fs_siblings_begin(struct fs *fs, struct fnode *fn, bool pages,
 		       struct siblings *sib);
 
 /*
- * Call after replying. Sends what had to wait for the reply: deferred page
- * invalidations and, when @name is set, the forgetting of that name in
- * every sibling directory (a dentry invalidation takes the directory's lock,
- * which a rename in flight may hold while it waits for this reply).
+ * Call after replying. Has the notifier send what had to wait for the
+ * reply: deferred page invalidations and, when @name is set, the forgetting
+ * of that name in every sibling directory (a dentry invalidation takes the
+ * directory's lock, which a rename in flight may hold while it waits for
+ * this reply, and a lookup while it waits for a request thread).
  */
 void fs_siblings_end(struct fs *fs, struct siblings *sib, const char *name);
+
+/* notify.c: notifications sent by a thread of their own. */
+void fs_notify_init(struct fs *fs);
+/*
+ * Has the notifier send, after what is already queued, an invalidation of
+ * the entry @name (unless NULL) and of the pages of each of the @n node ids
+ * @ids. Consumes @ids. Never waits for the kernel.
+ */
+void fs_notify_later(struct fs *fs, uint64_t *ids, size_t n,
+		     const char *name);
+/* Sends what is queued and ends the notifier; fs->se must still be valid. */
+void fs_notify_stop(struct fs *fs);
+void fs_notify_destroy(struct fs *fs);
 
 /* Between FUSE node ids and fnodes. */
 struct fnode *fnode_of(struct fs *fs, uint64_t ino);

@@ -309,20 +309,10 @@ void fs_siblings_begin(struct fs *fs, struct fnode *fn, bool pages,
 
 void fs_siblings_end(struct fs *fs, struct siblings *sib, const char *name)
 {
-	if (!sib->n)
-		goto out_free;
-	if (name) {
-		for (size_t i = 0; i < sib->n; i++) {
-			fuse_lowlevel_notify_inval_entry(fs->se, sib->ids[i],
-							 name, strlen(name));
-			fuse_lowlevel_notify_inval_inode(fs->se, sib->ids[i],
-							 0, 0);
-		}
-	} else if (sib->pages_pending) {
-		inval_pages(fs, sib);
-	}
-out_free:
-	free(sib->ids);
+	if (sib->n && (name || sib->pages_pending))
+		fs_notify_later(fs, sib->ids, sib->n, name);
+	else
+		free(sib->ids);
 	sib->ids = NULL;
 	sib->n = 0;
 }
@@ -358,6 +348,7 @@ struct fs *fs_new(struct tree *t, const struct fs_config *cfg)
 	if (!fs->buckets || !fs->sn_buckets || !fs->root)
 		goto out_free;
 	pthread_mutex_init(&fs->lock, NULL);
+	fs_notify_init(fs);
 	fs->tree = t;
 	fs->cfg = *cfg;
 	vnode_ref(t->root);
@@ -376,6 +367,8 @@ out_free:
 
 void fs_set_session(struct fs *fs, struct fuse_session *se)
 {
+	if (!se)
+		fs_notify_stop(fs);
 	fs->se = se;
 }
 
@@ -398,6 +391,7 @@ void fs_free(struct fs *fs)
 	free(fs->root);
 	free(fs->sn_buckets);
 	free(fs->buckets);
+	fs_notify_destroy(fs);
 	pthread_mutex_destroy(&fs->lock);
 	free(fs);
 }
