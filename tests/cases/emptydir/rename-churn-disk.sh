@@ -1,0 +1,5 @@
+#!/bin/bash
+# TIMEOUT: 60
+KIND=disk
+. "$REPO/tests/lib/common.sh"
+. "$REPO/tests/lib/rename-churn-body.sh"
