@@ -25,21 +25,9 @@
 #include "podvolfs/cluster.h"
 #include "podvolfs/log.h"
 #include "podvolfs/spec.h"
+#include "podvolfs/state.h"
 #include "podvolfs/volume.h"
-
-struct pod {
-	char *ns;
-	char *name;
-	char *uid;
-	char *file;			/* the manifest it came from */
-	char *path;			/* "<ns>/<name>" in the tree */
-	struct volume *volumes;		/* immutable once the pod is in the tree */
-	size_t n_volumes;
-	uint32_t *vol_ids;		/* per volume: its views' vol_id, 0 if not served */
-	struct ccontainer *containers;	/* immutable once the pod is in the tree */
-	size_t n_containers;
-	unsigned long refs;		/* atomic: the cluster and the status file */
-};
+#include "podvolfs/workq.h"
 
 /* One manifest file as a sync read it. */
 struct manifest {
@@ -48,20 +36,24 @@ struct manifest {
 	bool failed;
 };
 
+/* Volume sources that set up in the background: how many run at once. */
+#define WORKERS 4
+
 struct cluster {
 	char *source;
-	char *state_dir;
+	struct state *state;
 	uint64_t memory_limit;
 	double hostpath_cache;
-	int state_fd;
 	struct tree *tree;
-	pthread_mutex_t lock;		/* serialises syncs */
+	struct workq *workq;
+	pthread_mutex_t lock;		/* serialises syncs and volume events */
 	struct pod **pods;		/* protected by lock */
 	size_t n_pods;			/* protected by lock */
 	size_t cap_pods;		/* protected by lock */
 	bool synced;			/* protected by lock: a sync has run */
 	uint32_t next_vol_id;		/* protected by lock */
 	int wake_fd;			/* eventfd: sync or stop requested */
+	int event_fd;			/* eventfd: a volume changed */
 	bool stopping;			/* atomic */
 	bool watching;
 	pthread_t thread;
@@ -76,60 +68,16 @@ static void pod_unref(void *arg)
 	for (size_t i = 0; i < p->n_volumes; i++)
 		volume_release(&p->volumes[i]);
 	free(p->volumes);
-	free(p->vol_ids);
+	free(p->vols);
+	free(p->served_gen);
 	ccontainers_free(p->containers, p->n_containers);
+	pthread_mutex_destroy(&p->lock);
 	free(p->path);
 	free(p->file);
 	free(p->uid);
 	free(p->name);
 	free(p->ns);
 	free(p);
-}
-
-static void format_limit(const struct volume *v, char *used, char *limit,
-			 size_t len)
-{
-	if (v->store && v->store->limit) {
-		snprintf(used, len, "%llu", (unsigned long long)
-			 __atomic_load_n(&v->store->used, __ATOMIC_RELAXED));
-		snprintf(limit, len, "%llu",
-			 (unsigned long long)v->store->limit);
-	} else {
-		snprintf(used, len, "-");
-		snprintf(limit, len, "-");
-	}
-}
-
-/* The status file: a header, then one line per volume. */
-static int pod_status(void *arg, char **buf, size_t *len)
-{
-	struct pod *p = arg;
-	FILE *f = open_memstream(buf, len);
-	int w = 6;
-
-	if (!f)
-		return -ENOMEM;
-	for (size_t i = 0; i < p->n_volumes; i++)
-		if ((int)strlen(p->volumes[i].name) > w)
-			w = strlen(p->volumes[i].name);
-	fprintf(f, "pod %s/%s uid %s\n", p->ns, p->name, p->uid);
-	fprintf(f, "%-*s  %-22s  %-12s  %-12s  %-12s  %s\n", w, "VOLUME",
-		"TYPE", "STATE", "USED", "LIMIT", "MESSAGE");
-	for (size_t i = 0; i < p->n_volumes; i++) {
-		const struct volume *v = &p->volumes[i];
-		char type[64];
-		char used[32];
-		char limit[32];
-
-		snprintf(type, sizeof(type), "%s%s%s", v->type,
-			 v->detail ? "," : "", v->detail ? v->detail : "");
-		format_limit(v, used, limit, sizeof(used));
-		fprintf(f, "%-*s  %-22s  %-12s  %-12s  %-12s  %s\n", w,
-			v->name, type, volume_state_name(v->state), used,
-			limit, v->message[0] ? v->message : "-");
-	}
-	ccontainers_print(f, p->containers, p->n_containers);
-	return fclose(f) ? -errno : 0;
 }
 
 static char *join(const char *a, const char *b)
@@ -147,7 +95,9 @@ static uint32_t next_vol_id(struct cluster *c)
 	return c->next_vol_id;
 }
 
-static void mount_volume(struct cluster *c, struct pod *p, size_t i)
+/* Mounts @store, volume @i's content, at volumes/<name>. Caller holds c->lock. */
+static void serve_volume(struct cluster *c, struct pod *p, size_t i,
+			 struct store *store)
 {
 	struct volume *v = &p->volumes[i];
 	uint32_t vol_id = next_vol_id(c);
@@ -155,11 +105,9 @@ static void mount_volume(struct cluster *c, struct pod *p, size_t i)
 	struct view *view;
 	int rc;
 
-	view = view_new(v->store, vol_id, v->forced_read_only, &v->cache);
+	view = view_new(store, vol_id, v->forced_read_only, &v->cache);
 	if (!view) {
-		snprintf(v->message, sizeof(v->message), "cannot serve: %s",
-			 strerror(errno));
-		v->state = VOLUME_FAILED;
+		volume_unservable(v, -errno);
 		return;
 	}
 	rc = -ENOMEM;
@@ -169,56 +117,93 @@ static void mount_volume(struct cluster *c, struct pod *p, size_t i)
 	}
 	view_unref(view);
 	if (rc) {
-		snprintf(v->message, sizeof(v->message), "cannot serve: %s",
-			 strerror(-rc));
-		v->state = VOLUME_FAILED;
+		volume_unservable(v, rc);
 		return;
 	}
-	p->vol_ids[i] = vol_id;
+	p->vols[i].vol_id = vol_id;
 }
 
-/* Mounts the containers' views of the pod's served volumes. */
-static int mount_containers(struct cluster *c, struct pod *p,
-			    const struct spec_pod *sp)
+/* Whether a container of @p mounts volume @i. */
+static bool volume_mounted_by_containers(const struct pod *p, size_t i)
 {
-	struct view_volume *vols;
+	for (size_t j = 0; j < p->n_containers; j++)
+		for (size_t k = 0; k < p->containers[j].n_mounts; k++)
+			if (!strcmp(p->containers[j].mounts[k].volume,
+				    p->volumes[i].name))
+				return true;
+	return false;
+}
+
+/*
+ * Makes the tree show what @p's volumes are now: each newly Ready volume
+ * at volumes/<name>, and, once no volume the containers mount is still
+ * Pending or Preparing, the containers' views. Called when the pod starts
+ * and whenever a volume announces a change. Caller holds c->lock.
+ */
+static int pod_update(struct cluster *c, struct pod *p)
+{
+	bool settled = true;
 	int rc;
 
-	vols = calloc(p->n_volumes ? p->n_volumes : 1, sizeof(*vols));
-	if (!vols)
-		return -ENOMEM;
 	for (size_t i = 0; i < p->n_volumes; i++) {
-		vols[i].v = &p->volumes[i];
-		vols[i].vol_id = p->vol_ids[i];
+		struct volume_info info;
+
+		volume_get(&p->volumes[i], &info, true);
+		if (info.store && info.generation != p->served_gen[i]) {
+			if (!p->served_gen[i])
+				serve_volume(c, p, i, info.store);
+			p->served_gen[i] = info.generation;
+		}
+		store_unref(info.store);
+		if (!volume_state_settled(info.state) &&
+		    volume_mounted_by_containers(p, i))
+			settled = false;
 	}
-	rc = containers_start(c->tree, p->path, sp, vols, p->n_volumes,
-			      &p->containers, &p->n_containers);
-	free(vols);
-	return rc;
+	if (p->attached || !settled)
+		return 0;
+	rc = containers_attach(c->tree, p->path, p->containers,
+			       p->n_containers, p->vols, p->n_volumes);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&p->lock);
+	p->attached = true;
+	pthread_mutex_unlock(&p->lock);
+	return 0;
 }
 
 static struct pod *pod_new(const struct spec_pod *sp)
 {
+	size_t n = sp->n_volumes ? sp->n_volumes : 1;
 	struct pod *p = calloc(1, sizeof(*p));
 
 	if (!p)
 		return NULL;
 	p->refs = 1;
+	pthread_mutex_init(&p->lock, NULL);
 	p->ns = strdup(sp->namespace);
 	p->name = strdup(sp->name);
 	p->uid = strdup(sp->uid);
 	p->file = strdup(sp->file);
 	p->path = join(sp->namespace, sp->name);
-	p->volumes = calloc(sp->n_volumes ? sp->n_volumes : 1,
-			    sizeof(*p->volumes));
-	p->vol_ids = calloc(sp->n_volumes ? sp->n_volumes : 1,
-			    sizeof(*p->vol_ids));
+	p->volumes = calloc(n, sizeof(*p->volumes));
+	p->vols = calloc(n, sizeof(*p->vols));
+	p->served_gen = calloc(n, sizeof(*p->served_gen));
 	if (!p->ns || !p->name || !p->uid || !p->file || !p->path ||
-	    !p->volumes || !p->vol_ids) {
+	    !p->volumes || !p->vols || !p->served_gen) {
 		pod_unref(p);
 		return NULL;
 	}
 	return p;
+}
+
+/* A volume announced a change: the watch thread updates the pods. */
+static void volume_changed(void *arg)
+{
+	struct cluster *c = arg;
+	uint64_t one = 1;
+
+	if (write(c->event_fd, &one, sizeof(one)) < 0)
+		return;
 }
 
 /* Sets up the pod's volumes and puts it in the tree. Caller holds c->lock. */
@@ -226,12 +211,17 @@ static int pod_start(struct cluster *c, const struct spec_pod *sp,
 		     struct pod **out)
 {
 	struct volume_ctx ctx = {
-		.state_fd = c->state_fd,
+		.state = c->state,
+		.workq = c->workq,
 		.pod_uid = sp->uid,
+		.annotations = sp->annotations,
+		.n_annotations = sp->n_annotations,
 		.has_fs_group = sp->has_fs_group,
 		.fs_group = sp->fs_group,
 		.memory_limit = c->memory_limit,
 		.hostpath_cache = c->hostpath_cache,
+		.changed = volume_changed,
+		.changed_arg = c,
 	};
 	struct pod *p = pod_new(sp);
 	char *path;
@@ -239,21 +229,24 @@ static int pod_start(struct cluster *c, const struct spec_pod *sp,
 
 	if (!p)
 		return -ENOMEM;
+	ctx.pod_path = p->path;
 	for (size_t i = 0; i < sp->n_volumes; i++) {
-		rc = volume_setup(&p->volumes[i], &sp->volumes[i], &ctx);
+		rc = volume_start(&p->volumes[i], &sp->volumes[i], &ctx);
 		if (rc)
 			goto out_unref;
+		p->vols[i].v = &p->volumes[i];
 		p->n_volumes++;
 	}
+	rc = containers_prepare(sp, p->vols, p->n_volumes, &p->containers,
+				&p->n_containers);
+	if (rc)
+		goto out_unref;
 	path = join(p->path, "volumes");
 	rc = path ? tree_add_dir(c->tree, path) : -ENOMEM;
 	free(path);
 	if (rc)
 		goto out_unref;
-	for (size_t i = 0; i < p->n_volumes; i++)
-		if (p->volumes[i].state == VOLUME_READY)
-			mount_volume(c, p, i);
-	rc = mount_containers(c, p, sp);
+	rc = pod_update(c, p);
 	if (rc)
 		goto out_remove;
 	path = join(p->path, "status");
@@ -263,10 +256,15 @@ static int pod_start(struct cluster *c, const struct spec_pod *sp,
 	if (rc)
 		goto out_remove;
 	__atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
-	for (size_t i = 0; i < p->n_volumes; i++)
-		if (p->volumes[i].state != VOLUME_READY)
+	for (size_t i = 0; i < p->n_volumes; i++) {
+		struct volume_info info;
+
+		volume_get(&p->volumes[i], &info, false);
+		if (info.state == VOLUME_FAILED ||
+		    info.state == VOLUME_UNSUPPORTED)
 			log_warn("pod %s volume \"%s\": %s", p->path,
-				 p->volumes[i].name, p->volumes[i].message);
+				 p->volumes[i].name, info.message);
+	}
 	log_info("pod %s (uid %s) added with %zu volume%s", p->path, p->uid,
 		 p->n_volumes, p->n_volumes == 1 ? "" : "s");
 	*out = p;
@@ -276,24 +274,29 @@ out_remove:
 	tree_remove(c->tree, p->path);
 	tree_remove_empty(c->tree, p->ns);
 out_unref:
+	for (size_t i = 0; i < p->n_volumes; i++)
+		volume_stop(&p->volumes[i]);
 	pod_unref(p);
 	return rc;
 }
 
-/* Takes the pod out of the tree; with @delete, its emptyDirs go too. */
+/*
+ * Takes the pod out of the tree and stops its volumes' background work;
+ * with @delete, its data in STATE goes too.
+ */
 static void pod_stop(struct cluster *c, struct pod *p, bool delete)
 {
-	char path[PATH_MAX];
 	int rc;
 
 	tree_remove(c->tree, p->path);
 	tree_remove_empty(c->tree, p->ns);
+	for (size_t i = 0; i < p->n_volumes; i++)
+		volume_stop(&p->volumes[i]);
 	if (delete) {
-		snprintf(path, sizeof(path), "pods/%s", p->uid);
-		rc = rmtree_at(c->state_fd, path);
+		rc = state_pod_remove(c->state, p->uid);
 		if (rc)
-			log_err("pod %s: cannot delete %s/%s: %s", p->path,
-				c->state_dir, path, strerror(-rc));
+			log_err("pod %s: cannot delete %s/pods/%s: %s", p->path,
+				state_dir(c->state), p->uid, strerror(-rc));
 		log_info("pod %s (uid %s) removed", p->path, p->uid);
 	}
 	pod_unref(p);
@@ -502,37 +505,15 @@ static void start_wanted(struct cluster *c, const struct manifest *m,
 	}
 }
 
-static bool pod_uid_running(struct cluster *c, const char *uid)
+/* state_collect's question: does a running pod have @uid? */
+static bool pod_uid_running(void *arg, const char *uid)
 {
+	struct cluster *c = arg;
+
 	for (size_t i = 0; i < c->n_pods; i++)
 		if (!strcmp(c->pods[i]->uid, uid))
 			return true;
 	return false;
-}
-
-/* Deletes STATE/pods/<uid> of pods that do not exist. Caller holds c->lock. */
-static void collect_garbage(struct cluster *c)
-{
-	int fd = openat(c->state_fd, "pods",
-			O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	struct dirent *de;
-	DIR *d;
-
-	if (fd < 0)
-		return;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || pod_uid_running(c, de->d_name))
-			continue;
-		log_info("deleting the state of pod uid %s, which no manifest defines",
-			 de->d_name);
-		rmtree_at(dirfd(d), de->d_name);
-	}
-	closedir(d);
 }
 
 int cluster_sync(struct cluster *c)
@@ -556,7 +537,7 @@ int cluster_sync(struct cluster *c)
 	stop_unwanted(c, m, n);
 	start_wanted(c, m, n);
 	if (!c->synced && !any_failed)
-		collect_garbage(c);
+		state_collect(c->state, pod_uid_running, c);
 	c->synced = true;
 	manifests_free(m, n);
 out_unlock:
@@ -572,31 +553,34 @@ struct cluster *cluster_new(const struct cluster_config *cfg,
 
 	if (!c)
 		return NULL;
+	c->wake_fd = -1;
+	c->event_fd = -1;
 	c->source = strdup(cfg->source);
-	c->state_dir = strdup(cfg->state_dir);
-	if (!c->source || !c->state_dir)
+	if (!c->source)
 		goto out_errno;
-	if (mkdir(c->state_dir, 0700) && errno != EEXIST)
-		goto out_errno;
-	c->state_fd = open(c->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (c->state_fd < 0)
+	c->state = state_open(cfg->state_dir);
+	if (!c->state)
 		goto out_errno;
 	c->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (c->wake_fd < 0)
-		goto out_close_state;
+	c->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (c->wake_fd < 0 || c->event_fd < 0)
+		goto out_errno;
+	c->workq = workq_new(WORKERS);
+	if (!c->workq)
+		goto out_errno;
 	c->memory_limit = cfg->memory_limit;
 	c->hostpath_cache = cfg->hostpath_cache;
 	c->tree = tree;
 	pthread_mutex_init(&c->lock, NULL);
 	return c;
 
-out_close_state:
-	err = errno;
-	close(c->state_fd);
-	errno = err;
 out_errno:
 	err = errno;
-	free(c->state_dir);
+	if (c->event_fd >= 0)
+		close(c->event_fd);
+	if (c->wake_fd >= 0)
+		close(c->wake_fd);
+	state_close(c->state);
 	free(c->source);
 	free(c);
 	errno = err;
@@ -635,16 +619,32 @@ static void drain(int fd)
 		;
 }
 
+/* Brings every pod's tree up to date with its volumes. */
+static void update_pods(struct cluster *c)
+{
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < c->n_pods; i++) {
+		int rc = pod_update(c, c->pods[i]);
+
+		if (rc)
+			log_err("pod %s: cannot serve its containers' views: %s",
+				c->pods[i]->path, strerror(-rc));
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
 /*
  * Syncs when SOURCE changes, once it has been quiet for a moment: an editor
- * saving a file, or a cp of many files, becomes one sync.
+ * saving a file, or a cp of many files, becomes one sync. Applies the
+ * changes volumes announce (a clone done) at once.
  */
 static void *watch_thread(void *arg)
 {
 	struct cluster *c = arg;
 	int ifd = watch_source(c);
-	struct pollfd pfd[2] = {
+	struct pollfd pfd[3] = {
 		{ .fd = c->wake_fd, .events = POLLIN },
+		{ .fd = c->event_fd, .events = POLLIN },
 		{ .fd = ifd, .events = POLLIN },
 	};
 	bool pending = false;
@@ -653,7 +653,7 @@ static void *watch_thread(void *arg)
 		log_warn("%s: not watched for changes (%s); send SIGHUP to reload",
 			 c->source, strerror(-ifd));
 	while (!__atomic_load_n(&c->stopping, __ATOMIC_ACQUIRE)) {
-		int n = poll(pfd, ifd < 0 ? 1 : 2, pending ? 200 : -1);
+		int n = poll(pfd, ifd < 0 ? 2 : 3, pending ? 200 : -1);
 
 		if (n == 0) {
 			pending = false;
@@ -664,7 +664,11 @@ static void *watch_thread(void *arg)
 			drain(c->wake_fd);
 			pending = true;
 		}
-		if (ifd >= 0 && (pfd[1].revents & POLLIN)) {
+		if (pfd[1].revents & POLLIN) {
+			drain(c->event_fd);
+			update_pods(c);
+		}
+		if (ifd >= 0 && (pfd[2].revents & POLLIN)) {
 			drain(ifd);
 			pending = true;
 		}
@@ -704,10 +708,11 @@ void cluster_free(struct cluster *c)
 	for (size_t i = 0; i < c->n_pods; i++)
 		pod_stop(c, c->pods[i], false);
 	free(c->pods);
+	workq_free(c->workq);
+	close(c->event_fd);
 	close(c->wake_fd);
-	close(c->state_fd);
+	state_close(c->state);
 	pthread_mutex_destroy(&c->lock);
-	free(c->state_dir);
 	free(c->source);
 	free(c);
 }

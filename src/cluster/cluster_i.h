@@ -1,16 +1,18 @@
 /*
- * cluster_i.h - private to the cluster layer: containers' views of a pod.
+ * cluster_i.h - private to the cluster layer: pods, containers' views, status.
  *
- * cluster.c starts a pod's volumes and mounts them at volumes/; views.c
- * then makes every container's views (SPEC section 2) and mounts them at
- * containers/<container>/<mountPath>, and says in the status file how each
- * went. Everything here runs under c->lock, in the sync that starts the
- * pod; the results are immutable once the pod is in the tree, so the status
- * file reads them without a lock.
+ * cluster.c starts a pod's volumes and mounts each at volumes/ once it is
+ * Ready; views.c prepares every container's views (SPEC section 2) when
+ * the pod starts and makes them, under containers/<container>/<mountPath>,
+ * once every volume the containers mount is settled, as the kubelet starts
+ * a pod's containers only after its volumes are mounted; status.c says in
+ * the status file how each went. Everything that changes the tree runs
+ * under c->lock, in a sync or in the watch thread.
  */
 #ifndef PODVOLFS_CLUSTER_I_H
 #define PODVOLFS_CLUSTER_I_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +28,8 @@ struct cmount {
 	char *sub_path;			/* expanded; "" for the volume's root */
 	bool read_only;			/* readOnly or the volume's forced read-only */
 	bool mounted;			/* in the tree */
+	/* a failure found when preparing (expansion, absolute, ".."), or NULL */
+	const char *prep_state;
 	char message[512];		/* why not mounted; "" when mounted */
 };
 
@@ -41,29 +45,72 @@ struct ccontainer {
 
 /* A volume of the pod as the views need it. */
 struct view_volume {
-	const struct volume *v;
+	struct volume *v;
 	uint32_t vol_id;		/* its views' vol_id; 0 when not served */
 };
 
 /*
- * Makes the views of every container of @sp and mounts them under
- * @pod_path/containers/. @vols (@n_vols of them) are the pod's volumes in
- * spec order. A container whose mount cannot be made (an undefined
- * subPathExpr variable, a subPath that escapes its volume, a volume that is
- * not ready) gets no view at all, as a container that cannot start, and its
- * state says why. Returns 0 with the results in *@out (free with
- * ccontainers_free()), or -ENOMEM; what was added to the tree then stays
- * for the caller to remove with the pod.
+ * A running pod. Its volumes' changing parts are under each volume's own
+ * lock; the rest changes only under the cluster's lock, except @attached.
  */
-int containers_start(struct tree *t, const char *pod_path,
-		     const struct spec_pod *sp, const struct view_volume *vols,
-		     size_t n_vols, struct ccontainer **out, size_t *n);
+struct pod {
+	char *ns;
+	char *name;
+	char *uid;
+	char *file;			/* the manifest it came from */
+	char *path;			/* "<ns>/<name>" in the tree */
+	struct volume *volumes;		/* the array is fixed once the pod is in the tree */
+	size_t n_volumes;
+	struct view_volume *vols;	/* per volume; vol_id under c->lock */
+	unsigned long *served_gen;	/* per volume: generation at volumes/; c->lock */
+	/*
+	 * Prepared when the pod starts; once @attached, every field is final.
+	 * Before, only names, paths, volumes, subPaths and modes are.
+	 */
+	struct ccontainer *containers;
+	size_t n_containers;
+	pthread_mutex_t lock;		/* protects attached */
+	bool attached;			/* the containers' views are made */
+	unsigned long refs;		/* atomic: the cluster and the status file */
+};
+
+/*
+ * Prepares the views of every container of @sp: mountPaths, volumes,
+ * read-only flags, expanded subPaths, and what is wrong with them before
+ * any volume is looked into. @vols (@n_vols of them) are the pod's volumes
+ * in spec order. Returns 0 with the results in *@out (free with
+ * ccontainers_free()), or -ENOMEM.
+ */
+int containers_prepare(const struct spec_pod *sp,
+		       const struct view_volume *vols, size_t n_vols,
+		       struct ccontainer **out, size_t *n);
+
+/*
+ * Makes the prepared views of @cs and mounts them under
+ * @pod_path/containers/. A container whose mount cannot be made (an
+ * undefined subPathExpr variable, a subPath that escapes its volume, a
+ * volume that is not served) gets no view at all, as a container that
+ * cannot start, and its state says why. Returns 0 or -ENOMEM; what was
+ * added to the tree then stays for the caller to remove with the pod.
+ */
+int containers_attach(struct tree *t, const char *pod_path,
+		      struct ccontainer *cs, size_t n,
+		      const struct view_volume *vols, size_t n_vols);
 
 /* Frees @cs. Accepts NULL. */
 void ccontainers_free(struct ccontainer *cs, size_t n);
 
-/* Writes the containers' and mounts' tables of the status file to @f. */
-void ccontainers_print(FILE *f, const struct ccontainer *cs, size_t n);
+/*
+ * Writes the containers' and mounts' tables of the status file to @f.
+ * Before the views are @attached, every container is ContainerCreating and
+ * says which of @vols it waits for.
+ */
+void ccontainers_print(FILE *f, const struct ccontainer *cs, size_t n,
+		       bool attached, const struct view_volume *vols,
+		       size_t n_vols);
+
+/* status.c: the status file's contents; a tree_content_fn over a struct pod. */
+int pod_status(void *arg, char **buf, size_t *len);
 
 /*
  * Resolves the relative @sub inside the volume whose root is @root, as the
