@@ -10,6 +10,7 @@
 #ifndef PODVOLFS_CLUSTER_H
 #define PODVOLFS_CLUSTER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "podvolfs/fs.h"
@@ -19,6 +20,8 @@ struct cluster_config {
 	const char *state_dir;		/* absolute path */
 	uint64_t memory_limit;		/* bytes; ceiling of each Memory emptyDir */
 	double hostpath_cache;		/* seconds; -o hostpath_cache= */
+	bool allow_local_git;		/* -o allow_local_git */
+	double git_timeout;		/* seconds; -o git_timeout= */
 };
 
 struct cluster;

@@ -15,7 +15,7 @@
  *     +--------------+      (a failure that may heal: retried with backoff)
  *
  * Quick sources (emptyDir, hostPath) go straight to Ready or Failed inside
- * volume_start(). Slow ones (a clone, a network) return Pending at once and do their
+ * volume_start(). Slow ones (gitRepo) return Pending at once and do their
  * work on the work queue; each change of state or of the served store is
  * announced through ctx->changed, which the cluster layer registers. Mere
  * progress (the message of a Preparing volume) is not announced: readers
@@ -58,6 +58,8 @@ struct volume_ctx {
 	uint64_t memory_limit;		/* bytes; a Memory emptyDir's ceiling */
 	/* seconds a hostPath's attributes, names and pages may be cached */
 	double hostpath_cache;
+	bool allow_local_git;		/* file:// and local paths as gitRepo */
+	double git_timeout;		/* seconds without data before a clone gives up */
 	/*
 	 * Called after the volume's state or served store changed, from any
 	 * thread, with no lock of this layer held. It must not block: the
@@ -150,5 +152,23 @@ int emptydir_setup(const struct spec_volume *sv, const struct volume_ctx *ctx,
  */
 int hostpath_setup(const struct spec_volume *sv, struct store **out,
 		   char *msg, size_t len);
+
+/*
+ * gitRepo: checks the fields as the kubelet does, then clones in the
+ * background (docs/design/gitrepo.md). Leaves @v Pending, or Ready at once
+ * when the same pod's checkout is found in STATE, or Failed. Returns 0 or
+ * -ENOMEM.
+ */
+int gitrepo_start(struct volume *v, const struct spec_volume *sv,
+		  const struct volume_ctx *ctx);
+
+/*
+ * The helper process that runs libgit2 for gitRepo volumes: the daemon
+ * starts its own executable with argv[0] GITREPO_HELPER_NAME, and main()
+ * calls this. Returns the process's exit status.
+ */
+int gitrepo_helper_main(int argc, char **argv);
+
+#define GITREPO_HELPER_NAME "podvolfs-git"
 
 #endif

@@ -44,6 +44,8 @@ struct cluster {
 	struct state *state;
 	uint64_t memory_limit;
 	double hostpath_cache;
+	bool allow_local_git;
+	double git_timeout;
 	struct tree *tree;
 	struct workq *workq;
 	pthread_mutex_t lock;		/* serialises syncs and volume events */
@@ -220,6 +222,8 @@ static int pod_start(struct cluster *c, const struct spec_pod *sp,
 		.fs_group = sp->fs_group,
 		.memory_limit = c->memory_limit,
 		.hostpath_cache = c->hostpath_cache,
+		.allow_local_git = c->allow_local_git,
+		.git_timeout = c->git_timeout,
 		.changed = volume_changed,
 		.changed_arg = c,
 	};
@@ -570,6 +574,8 @@ struct cluster *cluster_new(const struct cluster_config *cfg,
 		goto out_errno;
 	c->memory_limit = cfg->memory_limit;
 	c->hostpath_cache = cfg->hostpath_cache;
+	c->allow_local_git = cfg->allow_local_git;
+	c->git_timeout = cfg->git_timeout;
 	c->tree = tree;
 	pthread_mutex_init(&c->lock, NULL);
 	return c;

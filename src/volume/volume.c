@@ -171,7 +171,13 @@ int volume_start(struct volume *v, const struct spec_volume *sv,
 			goto out_nomem;
 		return 0;
 	}
-
+	if (sv->type == SPEC_VOL_GITREPO) {
+		/* each checkout changes only through the mount; a re-sync is a new store */
+		v->cache = owned_cache;
+		if (gitrepo_start(v, sv, ctx))
+			goto out_nomem;
+		return 0;
+	}
 	volume_set(v, VOLUME_UNSUPPORTED, NULL,
 		   "volume type \"%s\" is not supported yet", sv->source);
 	return 0;
