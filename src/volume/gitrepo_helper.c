@@ -263,7 +263,10 @@ static int list_dir(const char *path, char ***out, size_t *n)
 	return 0;
 }
 
-/* Step 4 of the kubelet: the clone must be where "git checkout" would run. */
+/*
+ * Step 4 of the kubelet, with a revision: the clone must be where "git
+ * checkout" would run.
+ */
 static int check_contents(struct job *j)
 {
 	const char *where = NULL;
@@ -335,7 +338,7 @@ static int run_clone(struct job *j)
 	rc = git_clone(&repo, j->url, path, &o);
 	if (rc)
 		return fail(what, rc);
-	if (check_contents(j)) {
+	if (*j->revision && check_contents(j)) {
 		git_repository_free(repo);
 		return 1;
 	}

@@ -3,10 +3,10 @@
 # gitrepo-clone.sh - the body of gitrepo/clone-git and gitrepo/clone-http:
 # every way of naming what to clone, over TRANSPORT (git or http).
 #
-# One pod with fsGroup clones the same repositories seven ways: the default
+# One pod with fsGroup clones the same repositories eight ways: the default
 # branch, an annotated tag into ".", a full commit id into "sub", a branch,
 # an abbreviated commit id, a repository with a submodule, and the default
-# branch into "." without a revision. Then: its container's view, writes,
+# branch into "." and into "a/b" without a revision. Then: its container's view, writes,
 # a restart that clones nothing again, and the pod's removal.
 . "$REPO/tests/lib/common.sh"
 . "$REPO/tests/lib/git.sh"
@@ -90,10 +90,14 @@ spec:
     gitRepo:
       repository: $url/site.git
       directory: .
+  - name: deep
+    gitRepo:
+      repository: $url/site.git
+      directory: a/b
 EOF
 _mount_podvolfs "$SRC"
 v=$MNT/default/clones/volumes
-for vol in default tag commit branch abbrev submodule root; do
+for vol in default tag commit branch abbrev submodule root deep; do
 	wait_state clones "$vol" Ready
 done
 
@@ -112,6 +116,7 @@ _assert_eq "$(cat "$v/branch/site/dev.txt")" dev "branch dev"
 _assert_eq "$(vol_field clones branch 6)" "at ${c3:0:7} (dev)" "status of branch"
 _assert_eq "$(cat "$v/abbrev/site/dev.txt")" dev "abbreviated commit id"
 _assert_eq "$(cat "$v/root/index.html")" two "default branch into ."
+_assert_eq "$(cat "$v/deep/a/b/index.html")" two "a directory of two levels, no revision"
 [ -f "$v/submodule/withsub/.gitmodules" ] || _fail "no .gitmodules"
 _assert_eq "$(ls -A "$v/submodule/withsub/lib")" "" "the submodule was fetched"
 
