@@ -3,8 +3,8 @@
  *
  * What the kubelet checks before it runs git (SPEC 5.2), which URLs
  * podvolfs clones at all, the directory git would choose, the kubelet's
- * "unexpected directory contents" rule, and which libgit2 errors are
- * worth trying again. Nothing here does I/O, so all of
+ * "unexpected directory contents" rule, the git-sync period, and which
+ * libgit2 errors are worth trying again. Nothing here does I/O, so all of
  * it is unit-tested (tests/unit/test_gitrepo.c).
  */
 #ifndef PODVOLFS_GITREPO_H
@@ -65,6 +65,16 @@ int git_clone_dir_name(const char *url, char *out, size_t len);
  */
 int gitrepo_checkout_dir(const char *directory, const char *const *entries,
 			 size_t n, const char **out, char *msg, size_t len);
+
+/*
+ * The value of the annotation podvolfs.io/git-sync-period, a Go duration
+ * ("30s", "1m30s", "1.5h", "500ms"), in seconds. Returns 0, or -EINVAL with
+ * why in @msg (not a duration, or below one second).
+ */
+int git_sync_period_parse(const char *text, double *seconds, char *msg,
+			  size_t len);
+
+#define GIT_SYNC_PERIOD_ANNOTATION "podvolfs.io/git-sync-period"
 
 /*
  * Whether a failed clone or fetch may succeed when tried again, from

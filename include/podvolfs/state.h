@@ -43,9 +43,10 @@ int state_volume_open(struct state *st, const char *uid, const char *name,
 		      bool *fresh);
 
 /*
- * Writes @path, the absolute path of pods/<@uid>/volumes/<@name>/<@entry>,
- * into @buf of @size bytes, for code that needs a path rather than a
- * descriptor (libgit2). Returns 0 or -ENAMETOOLONG.
+ * Writes the absolute path of pods/<@uid>/volumes/<@name>/<@entry> (of the
+ * volume's directory itself when @entry is "") into @buf of @size bytes,
+ * for code that needs a path rather than a descriptor (libgit2). Returns 0
+ * or -ENAMETOOLONG.
  */
 int state_volume_path(const struct state *st, const char *uid,
 		      const char *name, const char *entry, char *buf,

@@ -54,6 +54,13 @@ struct cluster {
 	size_t cap_pods;		/* protected by lock */
 	bool synced;			/* protected by lock: a sync has run */
 	uint32_t next_vol_id;		/* protected by lock */
+	/*
+	 * Views replaced by a volume's new content, each with a reference,
+	 * swept until that reference is the last; protected by lock.
+	 */
+	struct view **retired;
+	size_t n_retired;
+	size_t cap_retired;
 	int wake_fd;			/* eventfd: sync or stop requested */
 	int event_fd;			/* eventfd: a volume changed */
 	bool stopping;			/* atomic */
@@ -125,6 +132,84 @@ static void serve_volume(struct cluster *c, struct pod *p, size_t i,
 	p->vols[i].vol_id = vol_id;
 }
 
+/* Keeps @old, a replaced view, to sweep. Caller holds c->lock. */
+static void retire_view(void *arg, struct view *old)
+{
+	struct cluster *c = arg;
+
+	if (c->n_retired == c->cap_retired) {
+		size_t cap = c->cap_retired ? c->cap_retired * 2 : 8;
+		struct view **v = realloc(c->retired, cap * sizeof(*v));
+
+		/* unswept, the old content goes when the kernel lets it go */
+		if (!v) {
+			view_unref(old);
+			return;
+		}
+		c->retired = v;
+		c->cap_retired = cap;
+	}
+	c->retired[c->n_retired++] = old;
+}
+
+/*
+ * Sweeps the replaced views that something still holds, and drops those
+ * only the cluster holds: nothing can take a new reference to a view that
+ * is out of the tree, so a count of one is final. Caller holds c->lock.
+ */
+static void sweep_retired(struct cluster *c)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < c->n_retired; i++) {
+		struct view *v = c->retired[i];
+
+		if (__atomic_load_n(&v->refs, __ATOMIC_ACQUIRE) == 1) {
+			view_unref(v);
+			continue;
+		}
+		tree_sweep_view(c->tree, v);
+		c->retired[kept++] = v;
+	}
+	c->n_retired = kept;
+}
+
+/*
+ * Volume @i has new content, @store (a re-synced gitRepo): its volumes/
+ * view and its containers' views are replaced, each in one step, with a
+ * new vol_id so that no inode number of the old content is reused. What
+ * the kernel holds of the old content stays usable until released.
+ * Caller holds c->lock.
+ */
+static void republish_volume(struct cluster *c, struct pod *p, size_t i,
+			     struct store *store)
+{
+	struct volume *v = &p->volumes[i];
+	uint32_t vol_id = next_vol_id(c);
+	struct view *view;
+	struct view *old;
+	char *path;
+	int rc = -ENOMEM;
+
+	view = view_new(store, vol_id, v->forced_read_only, &v->cache);
+	if (view && asprintf(&path, "%s/volumes/%s", p->path, v->name) >= 0) {
+		rc = tree_replace_mount(c->tree, path, view, &old);
+		free(path);
+	}
+	view_unref(view);
+	if (!rc)
+		retire_view(c, old);
+	if (rc) {
+		log_err("pod %s volume \"%s\": cannot serve its new content: %s",
+			p->path, v->name, strerror(-rc));
+		return;
+	}
+	p->vols[i].vol_id = vol_id;
+	if (p->attached)
+		containers_republish(c->tree, p->path, p->containers,
+				     p->n_containers, &p->vols[i], retire_view, c);
+}
+
 /* Whether a container of @p mounts volume @i. */
 static bool volume_mounted_by_containers(const struct pod *p, size_t i)
 {
@@ -154,6 +239,8 @@ static int pod_update(struct cluster *c, struct pod *p)
 		if (info.store && info.generation != p->served_gen[i]) {
 			if (!p->served_gen[i])
 				serve_volume(c, p, i, info.store);
+			else
+				republish_volume(c, p, i, info.store);
 			p->served_gen[i] = info.generation;
 		}
 		store_unref(info.store);
@@ -625,7 +712,10 @@ static void drain(int fd)
 		;
 }
 
-/* Brings every pod's tree up to date with its volumes. */
+/*
+ * Brings every pod's tree up to date with its volumes, and sweeps the
+ * views their new content replaced.
+ */
 static void update_pods(struct cluster *c)
 {
 	pthread_mutex_lock(&c->lock);
@@ -636,7 +726,21 @@ static void update_pods(struct cluster *c)
 			log_err("pod %s: cannot serve its containers' views: %s",
 				c->pods[i]->path, strerror(-rc));
 	}
+	sweep_retired(c);
 	pthread_mutex_unlock(&c->lock);
+}
+
+/* How long the watch thread may sleep: replaced views are swept each second. */
+static int sleep_ms(struct cluster *c, bool pending)
+{
+	bool retired;
+
+	pthread_mutex_lock(&c->lock);
+	retired = c->n_retired > 0;
+	pthread_mutex_unlock(&c->lock);
+	if (pending)
+		return 200;
+	return retired ? 1000 : -1;
 }
 
 /*
@@ -659,8 +763,12 @@ static void *watch_thread(void *arg)
 		log_warn("%s: not watched for changes (%s); send SIGHUP to reload",
 			 c->source, strerror(-ifd));
 	while (!__atomic_load_n(&c->stopping, __ATOMIC_ACQUIRE)) {
-		int n = poll(pfd, ifd < 0 ? 2 : 3, pending ? 200 : -1);
+		int n = poll(pfd, ifd < 0 ? 2 : 3, sleep_ms(c, pending));
 
+		if (n == 0 && !pending) {
+			update_pods(c);
+			continue;
+		}
 		if (n == 0) {
 			pending = false;
 			cluster_sync(c);
@@ -714,6 +822,9 @@ void cluster_free(struct cluster *c)
 	for (size_t i = 0; i < c->n_pods; i++)
 		pod_stop(c, c->pods[i], false);
 	free(c->pods);
+	for (size_t i = 0; i < c->n_retired; i++)
+		view_unref(c->retired[i]);
+	free(c->retired);
 	workq_free(c->workq);
 	close(c->event_fd);
 	close(c->wake_fd);

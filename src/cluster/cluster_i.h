@@ -97,6 +97,21 @@ int containers_attach(struct tree *t, const char *pod_path,
 		      struct ccontainer *cs, size_t n,
 		      const struct view_volume *vols, size_t n_vols);
 
+/*
+ * Points every mounted view of the volume @vv in the attached @cs at the
+ * volume's current store, under the same vol_id as its new volumes/ view:
+ * a re-synced gitRepo. Each view is replaced in one step, and the one it
+ * replaced handed to @retired with a reference; a subPath is resolved
+ * again in the new content (a mount whose subPath fails there keeps the
+ * previous content, logged). The containers' records do not change, so
+ * the status file may read them meanwhile.
+ */
+void containers_republish(struct tree *t, const char *pod_path,
+			  struct ccontainer *cs, size_t n,
+			  const struct view_volume *vv,
+			  void (*retired)(void *arg, struct view *old),
+			  void *arg);
+
 /* Frees @cs. Accepts NULL. */
 void ccontainers_free(struct ccontainer *cs, size_t n);
 

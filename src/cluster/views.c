@@ -551,6 +551,69 @@ int containers_attach(struct tree *t, const char *pod_path,
 	return rc;
 }
 
+/* What containers_republish() hands back: the views it replaced. */
+struct retire_to {
+	void (*fn)(void *arg, struct view *old);
+	void *arg;
+};
+
+/* Replaces the view of @cm, a mount of container @cc, by one of @store. */
+static void republish_mount(struct tree *t, const char *pod_path,
+			    struct ccontainer *cc, struct cmount *cm,
+			    const struct view_volume *vv, struct store *store,
+			    const struct retire_to *to)
+{
+	struct ccontainer scratch = { .name = cc->name, .state = "Ready" };
+	struct cmount probe = *cm;
+	struct view *view = NULL;
+	struct view *old;
+	char *path;
+	int rc;
+
+	/* the container's own record stays as it was made; failures are logged */
+	rc = resolve_view(&scratch, &probe, vv->v, store, vv->vol_id, &view);
+	if (rc || !view) {
+		log_warn("pod %s container \"%s\": %s keeps the volume's previous content: %s",
+			 pod_path, cc->name, cm->path,
+			 rc ? strerror(-rc) : scratch.message);
+		return;
+	}
+	rc = -ENOMEM;
+	if (asprintf(&path, "%s/containers/%s%s", pod_path, cc->name,
+		     cm->path) >= 0) {
+		rc = tree_replace_mount(t, path, view, &old);
+		free(path);
+	}
+	view_unref(view);
+	if (!rc)
+		to->fn(to->arg, old);
+	if (rc)
+		log_warn("pod %s container \"%s\": %s keeps the volume's previous content: %s",
+			 pod_path, cc->name, cm->path, strerror(-rc));
+}
+
+void containers_republish(struct tree *t, const char *pod_path,
+			  struct ccontainer *cs, size_t n,
+			  const struct view_volume *vv,
+			  void (*retired)(void *arg, struct view *old),
+			  void *arg)
+{
+	const struct retire_to to = { retired, arg };
+	struct volume_info info;
+
+	volume_get(vv->v, &info, true);
+	if (!info.store)
+		return;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < cs[i].n_mounts; j++)
+			if (cs[i].mounts[j].mounted &&
+			    !strcmp(cs[i].mounts[j].volume, vv->v->name))
+				republish_mount(t, pod_path, &cs[i],
+						&cs[i].mounts[j], vv, info.store,
+						&to);
+	store_unref(info.store);
+}
+
 void ccontainers_free(struct ccontainer *cs, size_t n)
 {
 	if (!cs)

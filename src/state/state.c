@@ -88,8 +88,8 @@ int state_volume_path(const struct state *st, const char *uid,
 		      const char *name, const char *entry, char *buf,
 		      size_t size)
 {
-	int n = snprintf(buf, size, "%s/pods/%s/volumes/%s/%s", st->dir, uid,
-			 name, entry);
+	int n = snprintf(buf, size, "%s/pods/%s/volumes/%s%s%s", st->dir, uid,
+			 name, *entry ? "/" : "", entry);
 
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }

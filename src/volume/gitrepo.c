@@ -9,11 +9,21 @@
  * git_timeout seconds. libgit2 runs nothing from the repository; the URL is
  * checked before (gitrules.c) and local clones are refused unless allowed.
  *
+ * With the pod annotation podvolfs.io/git-sync-period, the job comes back
+ * every period and does git-sync's work: it fetches the revision by URL
+ * into a bare repository beside the checkouts (never one the pod can
+ * write), checks a new commit out beside the served one, and publishes it
+ * as the volume's new store; the cluster swaps every view in one step.
+ * Readers holding the old checkout keep it until they let go: its store's
+ * release renames it dead-..., and the next run deletes it.
+ *
  * Layout of the volume's state directory (STATE/pods/<uid>/volumes/<name>):
  *
  *   current               the record: which checkout is served (atomic)
  *   rev-<gen>-<sha12>/    a checkout: the volume's root (0777, as an emptyDir)
  *   tmp-<gen>/            a checkout being made; never served
+ *   dead-<gen>-<sha12>/   a superseded checkout nobody uses; deleted next run
+ *   repo.git/             git-sync only: the bare repository fetched into
  *
  * A checkout is made in tmp-<gen>, renamed once complete, flushed to disk,
  * and only then named by the record; so whatever killed the daemon, the
@@ -40,6 +50,7 @@
 #include "volume_i.h"
 
 #define RECORD "current"
+#define BARE_REPO "repo.git"
 
 struct gitrepo {
 	struct volume_source src;	/* first: the volume layer casts back */
@@ -55,6 +66,7 @@ struct gitrepo {
 	long fs_group;			/* -1: none */
 	bool allow_local;
 	double timeout;			/* seconds */
+	double period;			/* git-sync: seconds between fetches; 0: never */
 	int dirfd;			/* the volume's state directory */
 	/* Below: the job's own, and gitrepo_start()'s before the first submission. */
 	unsigned attempt;		/* failed tries in a row */
@@ -62,11 +74,21 @@ struct gitrepo {
 	char served[64];		/* the served checkout's name; "" before the first */
 	char commit[41];
 	char ref[256];			/* branch or tag served; "-" for a bare commit */
+	bool ran;			/* the job ran since the daemon started */
+	char synced[32];		/* when the last clone or fetch succeeded */
+	char failure[VOLUME_MESSAGE_LEN];	/* when and why the last re-sync failed, or "" */
+};
+
+/* A superseded checkout, removed once nothing uses it. */
+struct retired {
+	int dirfd;			/* the volume's state directory, a duplicate */
+	char name[64];			/* rev-<gen>-<sha12> */
 };
 
 /* What one run of the helper came to. */
 struct outcome {
-	enum { OUT_NONE, OUT_DONE, OUT_RETRY, OUT_FINAL, OUT_CANCELLED } kind;
+	enum { OUT_NONE, OUT_DONE, OUT_UNCHANGED, OUT_RETRY, OUT_FINAL,
+	       OUT_CANCELLED } kind;
 	char commit[41];
 	char ref[256];
 	char message[VOLUME_MESSAGE_LEN];
@@ -82,19 +104,48 @@ static void time_text(double delay, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* The Ready message: "at 5d1c0e3 (main)". */
+/* The Ready message: "at 5d1c0e3 (main)", and with git-sync when it synced. */
 static void ready_message(const struct gitrepo *g, char *buf, size_t len)
 {
 	int n = snprintf(buf, len, "at %.7s", g->commit);
 
 	if (strcmp(g->ref, "-"))
-		snprintf(buf + n, len - n, " (%s)", g->ref);
+		n += snprintf(buf + n, len - n, " (%s)", g->ref);
+	if (g->period && g->synced[0] && (size_t)n < len)
+		n += snprintf(buf + n, len - n, ", synced %s", g->synced);
+	if (g->failure[0] && (size_t)n < len)
+		snprintf(buf + n, len - n, ", last failure %.300s", g->failure);
 }
 
-/* Removes whatever the record does not need: checkouts cut short, old ones. */
+static void publish_message(struct gitrepo *g)
+{
+	char msg[VOLUME_MESSAGE_LEN];
+
+	ready_message(g, msg, sizeof(msg));
+	volume_set(g->v, VOLUME_READY, NULL, "%s", msg);
+}
+
+/*
+ * Whether @name stays: the record and what it names, the bare repository
+ * of git-sync, and while the daemon runs every checkout, which a reader
+ * may still hold (a superseded one is renamed dead-... once released).
+ */
+static bool needed(const struct gitrepo *g, const char *name)
+{
+	if (!strcmp(name, ".") || !strcmp(name, "..") || !strcmp(name, RECORD))
+		return true;
+	if (!g->served[0])
+		return false;
+	return !strcmp(name, g->served) ||
+	       (g->period && !strcmp(name, BARE_REPO)) ||
+	       (g->ran && !strncmp(name, "rev-", 4));
+}
+
+/* Removes what is not needed: checkouts cut short or superseded, leftovers of a crash. */
 static void remove_stale(struct gitrepo *g)
 {
-	int fd = dup(g->dirfd);
+	/* a new open file: a dup would share, and leave at the end, the offset */
+	int fd = openat(g->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct dirent *de;
 	DIR *d;
 
@@ -105,15 +156,11 @@ static void remove_stale(struct gitrepo *g)
 		close(fd);
 		return;
 	}
-	while ((de = readdir(d))) {
-		const char *n = de->d_name;
-
-		if (!strcmp(n, ".") || !strcmp(n, "..") || !strcmp(n, RECORD) ||
-		    (g->served[0] && !strcmp(n, g->served)))
-			continue;
-		rmtree_at(g->dirfd, n);
-	}
+	while ((de = readdir(d)))
+		if (!needed(g, de->d_name))
+			rmtree_at(g->dirfd, de->d_name);
 	closedir(d);
+	g->ran = true;
 }
 
 /* The new volume root tmp-<gen>, with an emptyDir's modes. */
@@ -142,20 +189,24 @@ static int make_root(struct gitrepo *g, char *name, size_t len)
 	return rc;
 }
 
-/* Applies one line of the helper's output to @o (and the volume's progress). */
-static void helper_line(struct gitrepo *g, char *line, struct outcome *o)
+/* Applies one line of the helper's output to @o, and to the volume's progress with @progress. */
+static void helper_line(struct gitrepo *g, char *line, bool progress,
+			struct outcome *o)
 {
 	char *rest = strchr(line, ' ');
 
 	if (rest)
 		*rest++ = '\0';
 	if (!strcmp(line, "progress") && rest) {
-		volume_progress(g->v, "cloning %s: %s", g->url, rest);
+		if (progress)
+			volume_progress(g->v, "cloning %s: %s", g->url, rest);
 	} else if (!strcmp(line, "commit") && rest) {
 		if (sscanf(rest, "%40s %255s", o->commit, o->ref) != 2)
 			o->kind = OUT_RETRY;
 	} else if (!strcmp(line, "done")) {
 		o->kind = OUT_DONE;
+	} else if (!strcmp(line, "unchanged")) {
+		o->kind = OUT_UNCHANGED;
 	} else if (!strcmp(line, "fail") && rest) {
 		o->kind = strncmp(rest, "retry ", 6) ? OUT_FINAL : OUT_RETRY;
 		snprintf(o->message, sizeof(o->message), "%s",
@@ -226,7 +277,7 @@ static void extend(struct timespec *deadline, double seconds)
 }
 
 /* Reads the helper's lines until it ends, is cancelled, or falls silent. */
-static void watch_helper(struct gitrepo *g, pid_t pid, int fd,
+static void watch_helper(struct gitrepo *g, pid_t pid, int fd, bool progress,
 			 struct outcome *o)
 {
 	struct pollfd pfd[2] = {
@@ -268,7 +319,7 @@ static void watch_helper(struct gitrepo *g, pid_t pid, int fd,
 		buf[len] = '\0';
 		while ((nl = strchr(buf, '\n'))) {
 			*nl = '\0';
-			helper_line(g, buf, o);
+			helper_line(g, buf, progress, o);
 			len -= nl + 1 - buf;
 			memmove(buf, nl + 1, len + 1);
 		}
@@ -278,16 +329,19 @@ static void watch_helper(struct gitrepo *g, pid_t pid, int fd,
 }
 
 /*
- * Runs the helper to clone into the root @root and says how it went in
- * @o. Never blocks past a cancellation.
+ * Runs the helper into the root @root, to clone or, with git-sync, to
+ * fetch into the bare repository and check out, and says how it went in
+ * @o. Shows its progress with @progress. Never blocks past a cancellation.
  */
-static void run_helper(struct gitrepo *g, const char *root,
+static void run_helper(struct gitrepo *g, const char *root, bool progress,
 		       struct outcome *o)
 {
-	char parent[24], fs_group[24], target[4096 + 64];
+	char parent[24], fs_group[24], target[4096 + 64], repo[4096 + 16];
 	char *argv[] = {
-		(char *)GITREPO_HELPER_NAME, (char *)"clone", parent, g->url,
-		target, g->dir, g->directory, g->revision, fs_group, NULL
+		(char *)GITREPO_HELPER_NAME, (char *)(g->period ? "sync" : "clone"),
+		parent, g->url, target, g->dir, g->directory, g->revision,
+		fs_group, (char *)(g->allow_local ? "1" : "0"), repo,
+		(char *)(g->commit[0] ? g->commit : "-"), NULL
 	};
 	int pfd[2];
 	int status;
@@ -297,6 +351,7 @@ static void run_helper(struct gitrepo *g, const char *root,
 	snprintf(parent, sizeof(parent), "%ld", (long)getpid());
 	snprintf(fs_group, sizeof(fs_group), "%ld", g->fs_group);
 	snprintf(target, sizeof(target), "%s/%s", g->base, root);
+	snprintf(repo, sizeof(repo), "%s/%s", g->base, BARE_REPO);
 	if (pipe2(pfd, O_CLOEXEC)) {
 		o->kind = OUT_RETRY;
 		snprintf(o->message, sizeof(o->message),
@@ -312,7 +367,7 @@ static void run_helper(struct gitrepo *g, const char *root,
 		close(pfd[0]);
 		return;
 	}
-	watch_helper(g, pid, pfd[0], o);
+	watch_helper(g, pid, pfd[0], progress, o);
 	close(pfd[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
@@ -329,14 +384,15 @@ static void run_helper(struct gitrepo *g, const char *root,
 			 WEXITSTATUS(status));
 }
 
-/* The record: which checkout is served, of which commit and ref. */
-static int write_record(struct gitrepo *g)
+/* The record: the checkout @name is served, of @commit and @ref. */
+static int write_record(struct gitrepo *g, const char *name,
+			const char *commit, const char *ref)
 {
 	char buf[512];
 	int n;
 
-	n = snprintf(buf, sizeof(buf), "dir %s\ncommit %s\nref %s\ngen %lu\n",
-		     g->served, g->commit, g->ref, g->gen);
+	n = snprintf(buf, sizeof(buf), "dir %s\ncommit %s\nref %.255s\ngen %lu\n",
+		     name, commit, ref, g->gen);
 	return state_write_atomic(g->dirfd, RECORD, buf, n);
 }
 
@@ -363,6 +419,41 @@ static int read_record(struct gitrepo *g)
 	return 0;
 }
 
+/*
+ * The last user of a superseded checkout let go. This may run on a FUSE
+ * thread that forgot an inode: it only renames the checkout, for the job's
+ * next run to delete. A pod removed meanwhile took it already (ENOENT).
+ */
+static void retire_checkout(void *arg)
+{
+	struct retired *r = arg;
+	char dead[72];
+
+	snprintf(dead, sizeof(dead), "dead-%s", r->name + strlen("rev-"));
+	renameat(r->dirfd, r->name, r->dirfd, dead);
+	close(r->dirfd);
+	free(r);
+}
+
+/* Asks for the checkout served now to be retired once its store is released. */
+static void retire_served(struct gitrepo *g)
+{
+	struct volume_info info;
+	struct retired *r;
+
+	volume_get(g->v, &info, true);
+	if (!info.store)
+		return;
+	r = malloc(sizeof(*r));
+	if (r && (r->dirfd = fcntl(g->dirfd, F_DUPFD_CLOEXEC, 0)) >= 0) {
+		snprintf(r->name, sizeof(r->name), "%s", g->served);
+		store_on_release(info.store, retire_checkout, r);
+	} else {
+		free(r);
+	}
+	store_unref(info.store);
+}
+
 /* A store over the checkout @name. */
 static struct store *open_checkout(struct gitrepo *g, const char *name)
 {
@@ -379,9 +470,9 @@ static struct store *open_checkout(struct gitrepo *g, const char *name)
 static int publish(struct gitrepo *g, const char *root,
 		   const struct outcome *o)
 {
-	char name[64];
-	struct store *store;
 	char msg[VOLUME_MESSAGE_LEN];
+	struct store *store = NULL;
+	char name[64];
 	int fd;
 	int rc;
 
@@ -390,30 +481,39 @@ static int publish(struct gitrepo *g, const char *root,
 		return -errno;
 	/* the files libgit2 wrote must be on disk before the record names them */
 	fd = openat(g->dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || syncfs(fd)) {
-		rc = -errno;
-		if (fd >= 0)
-			close(fd);
-		return rc;
-	}
+	if (fd < 0 || syncfs(fd))
+		goto out_errno;
 	close(fd);
+	fd = -1;
+	store = open_checkout(g, name);
+	if (!store)
+		goto out_errno;
+	rc = write_record(g, name, o->commit, o->ref);
+	if (rc)
+		goto out_remove;
+	if (g->served[0])
+		retire_served(g);
 	snprintf(g->served, sizeof(g->served), "%s", name);
 	snprintf(g->commit, sizeof(g->commit), "%s", o->commit);
 	snprintf(g->ref, sizeof(g->ref), "%s", o->ref);
-	rc = write_record(g);
-	if (rc)
-		return rc;
-	store = open_checkout(g, name);
-	if (!store)
-		return -errno;
+	time_text(0, g->synced, sizeof(g->synced));
 	ready_message(g, msg, sizeof(msg));
 	volume_set(g->v, VOLUME_READY, store, "%s", msg);
 	log_info("pod %s volume \"%s\": %s at %s", g->pod_path, g->v->name,
 		 g->url, msg + 3);
 	return 0;
+
+out_errno:
+	rc = -errno;
+out_remove:
+	if (fd >= 0)
+		close(fd);
+	store_unref(store);
+	rmtree_at(g->dirfd, name);
+	return rc;
 }
 
-/* A failed clone: retried with backoff, or final. */
+/* A failure before anything was served: retried with backoff, or final. */
 static void first_failed(struct gitrepo *g, const struct outcome *o)
 {
 	char when[32];
@@ -437,11 +537,25 @@ static void first_failed(struct gitrepo *g, const struct outcome *o)
 	workq_submit(g->q, &g->work, delay);
 }
 
-/* The job: one try at the clone. */
+/* A re-sync that failed: the served checkout stays; status says when and why. */
+static void resync_failed(struct gitrepo *g, const struct outcome *o)
+{
+	char when[32];
+
+	time_text(0, when, sizeof(when));
+	snprintf(g->failure, sizeof(g->failure), "%s: %.400s", when,
+		 o->message);
+	publish_message(g);
+	log_warn("pod %s volume \"%s\": re-sync failed: %s", g->pod_path,
+		 g->v->name, o->message);
+}
+
+/* The job: the first clone, or one re-sync. */
 static void gitrepo_run(struct work *w)
 {
 	struct gitrepo *g = (struct gitrepo *)((char *)w -
 					       offsetof(struct gitrepo, work));
+	bool first = !g->served[0];
 	struct outcome o;
 	char root[32];
 	int rc;
@@ -449,14 +563,15 @@ static void gitrepo_run(struct work *w)
 	remove_stale(g);
 	if (work_cancelled(w))
 		return;
-	volume_set(g->v, VOLUME_PREPARING, NULL, "cloning %s", g->url);
+	if (first)
+		volume_set(g->v, VOLUME_PREPARING, NULL, "cloning %s", g->url);
 	rc = make_root(g, root, sizeof(root));
 	if (rc) {
 		o.kind = OUT_RETRY;
 		snprintf(o.message, sizeof(o.message),
 			 "cannot make the volume's directory: %s", strerror(-rc));
 	} else {
-		run_helper(g, root, &o);
+		run_helper(g, root, first, &o);
 	}
 	if (o.kind == OUT_CANCELLED)
 		return;
@@ -468,12 +583,22 @@ static void gitrepo_run(struct work *w)
 				 "cannot keep the checkout: %s", strerror(-rc));
 		}
 	}
-	if (o.kind == OUT_DONE) {
-		g->attempt = 0;
-		return;
+	if (o.kind != OUT_DONE)
+		rmtree_at(g->dirfd, root);
+	if (o.kind == OUT_UNCHANGED) {
+		time_text(0, g->synced, sizeof(g->synced));
+		publish_message(g);
 	}
-	rmtree_at(g->dirfd, root);
-	first_failed(g, &o);
+	if (o.kind == OUT_DONE || o.kind == OUT_UNCHANGED) {
+		g->attempt = 0;
+	} else if (first) {
+		first_failed(g, &o);
+		return;
+	} else {
+		resync_failed(g, &o);
+	}
+	if (g->period)
+		workq_submit(g->q, w, g->period);
 }
 
 static void gitrepo_stop(struct volume_source *src)
@@ -495,6 +620,18 @@ static void gitrepo_free(struct volume_source *src)
 	free(g->revision);
 	free(g->directory);
 	free(g);
+}
+
+/* The pod's podvolfs.io/git-sync-period, in seconds; 0 when absent. */
+static int sync_period(const struct volume_ctx *ctx, double *out, char *msg,
+		       size_t len)
+{
+	*out = 0;
+	for (size_t i = 0; i < ctx->n_annotations; i++)
+		if (!strcmp(ctx->annotations[i].key, GIT_SYNC_PERIOD_ANNOTATION))
+			return git_sync_period_parse(ctx->annotations[i].value,
+						     out, msg, len);
+	return 0;
 }
 
 /* Where the checkout goes inside the volume's root, as git clone would put it. */
@@ -535,7 +672,7 @@ static struct gitrepo *gitrepo_new(struct volume *v,
 
 /* Everything the kubelet and podvolfs refuse before cloning; 0 or -EINVAL with @msg. */
 static int gitrepo_check(struct gitrepo *g, const struct spec_volume *sv,
-			 char *msg, size_t len)
+			 const struct volume_ctx *ctx, char *msg, size_t len)
 {
 	char why[VOLUME_MESSAGE_LEN];
 
@@ -547,7 +684,8 @@ static int gitrepo_check(struct gitrepo *g, const struct spec_volume *sv,
 			 sv->name, why);
 		return -EINVAL;
 	}
-	if (git_url_check(g->url, g->allow_local, why, sizeof(why))) {
+	if (git_url_check(g->url, g->allow_local, why, sizeof(why)) ||
+	    sync_period(ctx, &g->period, why, sizeof(why))) {
 		snprintf(msg, len,
 			 "MountVolume.SetUp failed for volume \"%.63s\" : %.380s",
 			 sv->name, why);
@@ -575,7 +713,7 @@ int gitrepo_start(struct volume *v, const struct spec_volume *sv,
 	if (!g)
 		return -ENOMEM;
 	v->src = &g->src;
-	if (gitrepo_check(g, sv, msg, sizeof(msg))) {
+	if (gitrepo_check(g, sv, ctx, msg, sizeof(msg))) {
 		volume_set(v, VOLUME_FAILED, NULL, "%s", msg);
 		return 0;
 	}
@@ -594,6 +732,9 @@ int gitrepo_start(struct volume *v, const struct spec_volume *sv,
 	if (read_record(g) == 0 && (store = open_checkout(g, g->served))) {
 		ready_message(g, msg, sizeof(msg));
 		volume_set(v, VOLUME_READY, store, "%s", msg);
+		/* git-sync catches up at once, as after a pod restart */
+		if (g->period)
+			workq_submit(g->q, &g->work, 0);
 		return 0;
 	}
 	g->served[0] = '\0';

@@ -1,11 +1,12 @@
 /*
  * gitrepo_helper.c - the process that runs libgit2 for a gitRepo volume.
  *
- * The daemon starts itself under the name "podvolfs-git" for each clone
- * (gitrepo.c) and reads its standard output, one line per event:
+ * The daemon starts itself under the name "podvolfs-git" for each clone or
+ * re-sync (gitrepo.c) and reads its standard output, one line per event:
  *
  *   progress TEXT            what the volume's status shows while it works
  *   commit SHA REF           what was resolved (REF "-" for a bare commit)
+ *   unchanged                a re-sync found SHA already served
  *   done                     the checkout is complete
  *   fail retry|final TEXT    libgit2's message, and whether to try again
  *
@@ -21,7 +22,8 @@
  * says. What it would read from outside the clone is shut off here: the
  * system, XDG and global config files (GIT_OPT_SET_SEARCH_PATH to ""),
  * and the environment (the daemon passes almost none). No credentials are
- * offered, and local clones never hard-link the source's files.
+ * offered, local clones never hard-link the source's files, and a
+ * re-sync fetches by URL into a repository the pod cannot write.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -43,12 +45,16 @@
 
 /* What the daemon asked for, from argv. */
 struct job {
+	const char *mode;		/* "clone" or "sync" */
+	bool allow_local;
 	const char *url;
 	const char *target;		/* the new volume root, made by the daemon */
 	const char *dir;		/* where in it the checkout goes: "." or a name */
 	const char *directory;		/* the field, for the kubelet's rule */
 	const char *revision;		/* "" for the remote's HEAD */
 	long fs_group;			/* -1 for none */
+	const char *repo;		/* sync: the bare repository */
+	const char *current;		/* sync: the commit served now, or "-" */
 	/* when each kind of progress line was last sent */
 	struct timespec last_transfer, last_remote, last_checkout;
 };
@@ -374,6 +380,122 @@ static int run_clone(struct job *j)
 	return rc;
 }
 
+/* The re-sync's repository, made bare on first use. */
+static int open_repo(struct job *j, git_repository **repo)
+{
+	if (git_repository_open_bare(repo, j->repo) == 0)
+		return 0;
+	return git_repository_init(repo, j->repo, 1);
+}
+
+/* What the remote's HEAD names after a fetch: "main" of refs/heads/main. */
+static int remote_head(git_remote *remote, char *buf, size_t len)
+{
+	git_buf name = { 0 };
+	const char *prefix = "refs/heads/";
+	int rc = git_remote_default_branch(&name, remote);
+
+	if (rc)
+		return rc;
+	if (strncmp(name.ptr, prefix, strlen(prefix))) {
+		git_buf_dispose(&name);
+		git_error_set_str(GIT_ERROR_REFERENCE,
+				  "the remote's HEAD is not a branch");
+		return GIT_ENOTFOUND;
+	}
+	snprintf(buf, len, "%s", name.ptr + strlen(prefix));
+	git_buf_dispose(&name);
+	return 0;
+}
+
+/*
+ * git-sync's loop body: fetch every branch and tag by URL into the bare
+ * repository, resolve the revision, and when it moved check it out into
+ * the new root.
+ */
+static int run_sync(struct job *j)
+{
+	static char branches[] = "+refs/heads/*:refs/remotes/origin/*";
+	static char tags[] = "+refs/tags/*:refs/tags/*";
+	char *specs[] = { branches, tags };
+	git_strarray refspecs = { specs, 2 };
+	git_remote_create_options ro;
+	git_fetch_options fo;
+	git_checkout_options co;
+	git_repository *repo;
+	git_remote *remote = NULL;
+	git_object *commit = NULL;
+	char sha[GIT_OID_HEXSZ + 1];
+	char what[1200];
+	char path[4096];
+	char ref[256];
+	bool is_ref = false;
+	int rc;
+
+	snprintf(what, sizeof(what), "failed to fetch %s", j->url);
+	rc = open_repo(j, &repo);
+	if (rc)
+		return fail(what, rc);
+	git_remote_create_options_init(&ro, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+	ro.repository = repo;
+	ro.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF |
+		   GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+	rc = git_remote_create_with_opts(&remote, j->url, &ro);
+	if (rc)
+		goto out_fail;
+	/* what libgit2 will connect to, after its own parsing */
+	if (git_url_check(git_remote_url(remote), j->allow_local, path,
+			  sizeof(path))) {
+		rc = fail_msg(false, what, path);
+		goto out_free;
+	}
+	fetch_options(&fo, j);
+	fo.prune = GIT_FETCH_PRUNE;
+	rc = git_remote_fetch(remote, &refspecs, &fo, NULL);
+	if (rc)
+		goto out_fail;
+	if (*j->revision) {
+		snprintf(ref, sizeof(ref), "%s", j->revision);
+		snprintf(what, sizeof(what), "failed to exec 'git checkout %s'",
+			 j->revision);
+	} else {
+		rc = remote_head(remote, ref, sizeof(ref));
+		if (rc)
+			goto out_fail;
+	}
+	rc = resolve(repo, "refs/remotes/origin/", ref, &commit, &is_ref);
+	if (rc)
+		goto out_fail;
+	git_oid_tostr(sha, sizeof(sha), git_object_id(commit));
+	if (!strcmp(sha, j->current)) {
+		say("commit %s %s", sha, is_ref ? ref : "-");
+		say("unchanged");
+		goto out_free;
+	}
+	snprintf(path, sizeof(path), "%s/%s", j->target, j->dir);
+	checkout_options(&co, j);
+	/* a checkout beside the repository, never written back into it */
+	co.checkout_strategy |= GIT_CHECKOUT_RECREATE_MISSING |
+				GIT_CHECKOUT_DONT_UPDATE_INDEX;
+	co.target_directory = path;
+	snprintf(what, sizeof(what), "failed to check out %s", sha);
+	rc = git_checkout_tree(repo, commit, &co);
+	if (rc)
+		goto out_fail;
+	rc = *j->revision ? check_contents(j) : 0;
+	if (!rc)
+		rc = finish(j, git_object_id(commit), is_ref ? ref : "-");
+	goto out_free;
+
+out_fail:
+	rc = fail(what, rc);
+out_free:
+	git_object_free(commit);
+	git_remote_free(remote);
+	git_repository_free(repo);
+	return rc;
+}
+
 /* Shuts off every configuration libgit2 would read from outside the clone. */
 static void isolate(void)
 {
@@ -385,7 +507,11 @@ static void isolate(void)
 		git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, levels[i], "");
 }
 
-/* argv: podvolfs-git clone PARENT URL TARGET DIR DIRECTORY REVISION FS_GROUP */
+/*
+ * argv: podvolfs-git clone PARENT URL TARGET DIR DIRECTORY REVISION FS_GROUP
+ *       podvolfs-git sync  PARENT URL TARGET DIR DIRECTORY REVISION FS_GROUP
+ *                          ALLOW_LOCAL REPO CURRENT
+ */
 int gitrepo_helper_main(int argc, char **argv)
 {
 	struct job j = { 0 };
@@ -398,17 +524,25 @@ int gitrepo_helper_main(int argc, char **argv)
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	/* files as git makes them, whatever the daemon's umask */
 	umask(022);
-	if (strcmp(argv[1], "clone"))
-		return 2;
+	j.mode = argv[1];
 	j.url = argv[3];
 	j.target = argv[4];
 	j.dir = argv[5];
 	j.directory = argv[6];
 	j.revision = argv[7];
 	j.fs_group = atol(argv[8]);
+	if (!strcmp(j.mode, "sync")) {
+		if (argc < 12)
+			return 2;
+		j.allow_local = !strcmp(argv[9], "1");
+		j.repo = argv[10];
+		j.current = argv[11];
+	} else if (strcmp(j.mode, "clone")) {
+		return 2;
+	}
 	git_libgit2_init();
 	isolate();
-	rc = run_clone(&j);
+	rc = j.repo ? run_sync(&j) : run_clone(&j);
 	git_libgit2_shutdown();
 	return rc;
 }

@@ -1,5 +1,5 @@
 /*
- * gitrules.c - gitRepo's pure rules: URLs, fields, names, errors.
+ * gitrules.c - gitRepo's pure rules: URLs, fields, names, periods, errors.
  *
  * The URL check is the first line of the safety argument (docs/design/
  * gitrepo.md): libgit2 clones file:// URLs and plain paths through its
@@ -241,6 +241,64 @@ int gitrepo_checkout_dir(const char *directory, const char *const *entries,
 				 entries[i]);
 	if (used < len)
 		snprintf(msg + used, len - used, "]");
+	return -EINVAL;
+}
+
+/* One unit of a Go duration: its text and seconds. */
+static const struct {
+	const char *unit;
+	double seconds;
+} units[] = {
+	{ "ns", 1e-9 }, { "us", 1e-6 }, { "\xc2\xb5s", 1e-6 },
+	{ "\xce\xbcs", 1e-6 }, { "ms", 1e-3 }, { "s", 1 }, { "m", 60 },
+	{ "h", 3600 },
+};
+
+int git_sync_period_parse(const char *text, double *seconds, char *msg,
+			  size_t len)
+{
+	const char *p = text;
+	double total = 0;
+
+	if (!*p)
+		goto out_invalid;
+	while (*p) {
+		size_t best = 0, k = 0;
+		char *end;
+		double v;
+
+		if (!isdigit((unsigned char)*p) && *p != '.')
+			goto out_invalid;
+		v = strtod(p, &end);
+		if (end == p)
+			goto out_invalid;
+		p = end;
+		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+			size_t ul = strlen(units[i].unit);
+
+			if (!strncmp(p, units[i].unit, ul) && ul > best) {
+				best = ul;
+				k = i;
+			}
+		}
+		if (!best)
+			goto out_invalid;
+		total += v * units[k].seconds;
+		p += best;
+	}
+	if (total < 1) {
+		snprintf(msg, len,
+			 "invalid %s \"%s\": must be at least 1s",
+			 GIT_SYNC_PERIOD_ANNOTATION, text);
+		return -EINVAL;
+	}
+	*seconds = total;
+	return 0;
+
+out_invalid:
+	snprintf(msg, len,
+		 "invalid %s \"%s\": not a duration such as \"30s\", \"1m30s\" or \"1h\"",
+		 GIT_SYNC_PERIOD_ANNOTATION, text);
 	return -EINVAL;
 }
 

@@ -12,6 +12,7 @@
 #                              data in 100 KiB files, for clones that take
 #                              a while through a slow proxy
 #   git_daemon_start           serves $REPOS at git://127.0.0.1:$GIT_PORT/
+#                              (pid $GIT_DAEMON_PID)
 #   git_http_start             serves $REPOS at http://127.0.0.1:$HTTP_PORT/git/
 #                              (lighttpd running git http-backend as CGI)
 #   git_proxy_start PORT [ARGS...]
@@ -95,6 +96,7 @@ git_daemon_start() {
 			>>"$TMPD/git-daemon.log" 2>&1 </dev/null &
 		pid=$!
 		_at_exit _stop_server "$pid"
+		GIT_DAEMON_PID=$pid
 		_server_ready "git://127.0.0.1:$GIT_PORT/$(cd "$REPOS" && ls -d -- *.git | head -1)" "$pid" &&
 			return 0
 		_stop_server "$pid"

@@ -1,7 +1,7 @@
 /*
  * test_gitrepo.c - gitRepo's pure rules: URL schemes, the kubelet's field
- * checks and directory rules, git's directory name, and which errors are
- * retried.
+ * checks and directory rules, git's directory name, the git-sync period,
+ * and which errors are retried.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -176,6 +176,39 @@ static void test_checkout_dir__one_entry_or_dot(void **state)
 	assert_string_equal(msg, "unexpected directory contents: []");
 }
 
+static void check_period(const char *text, double want)
+{
+	char msg[256];
+	double s = -1;
+	int rc = git_sync_period_parse(text, &s, msg, sizeof(msg));
+
+	if (want < 0) {
+		assert_int_equal(rc, -EINVAL);
+		assert_non_null(strstr(msg, "podvolfs.io/git-sync-period"));
+		return;
+	}
+	assert_int_equal(rc, 0);
+	assert_true(s > want - 1e-9 && s < want + 1e-9);
+}
+
+static void test_sync_period__go_durations(void **state)
+{
+	(void)state;
+	check_period("30s", 30);
+	check_period("1m30s", 90);
+	check_period("1.5h", 5400);
+	check_period("2000ms", 2);
+	check_period("1s500ms", 1.5);
+	check_period("500ms", -1);
+	check_period("0s", -1);
+	check_period("30", -1);
+	check_period("30 s", -1);
+	check_period("-30s", -1);
+	check_period("s", -1);
+	check_period("", -1);
+	check_period("10x", -1);
+}
+
 static void test_retry__what_may_heal(void **state)
 {
 	(void)state;
@@ -206,6 +239,7 @@ int main(void)
 		cmocka_unit_test(test_path_clean__as_go),
 		cmocka_unit_test(test_clone_dir_name__as_git),
 		cmocka_unit_test(test_checkout_dir__one_entry_or_dot),
+		cmocka_unit_test(test_sync_period__go_durations),
 		cmocka_unit_test(test_retry__what_may_heal),
 	};
 
