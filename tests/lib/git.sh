@@ -18,8 +18,9 @@
 #   git_proxy_start PORT [ARGS...]
 #                              a tcp-proxy.py in front of PORT (--rate N,
 #                              --stall-after N), listening on $PROXY_PORT
-#   vol_field POD VOL FIELD    the STATE (3) or MESSAGE (6) column of VOL in
-#                              POD's status
+#   vol_field POD VOL FIELD [FILE]
+#                              the STATE (3) or MESSAGE (6) column of VOL in
+#                              POD's status (or in FILE, a copy of it)
 #   wait_state POD VOL STATE [TIMEOUT]
 #                              waits (default 30 s) until VOL is in STATE
 #   git_helpers                pids of this case's clone processes
@@ -151,7 +152,7 @@ vol_field() {
 			if (f < 6) { print $f; exit }
 			for (i = 1; i < 6; i++) sub(/^[^ ]+ +/, "")
 			print; exit
-		}' "$MNT/default/$1/status"
+		}' "${4:-$MNT/default/$1/status}"
 }
 
 wait_state() {

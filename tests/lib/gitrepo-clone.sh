@@ -73,7 +73,7 @@ spec:
   - name: commit
     gitRepo:
       repository: $url/site.git
-      revision: $c1
+      revision: "$c1"
       directory: sub
   - name: branch
     gitRepo:
@@ -82,7 +82,7 @@ spec:
   - name: abbrev
     gitRepo:
       repository: $url/site.git
-      revision: ${c3:0:7}
+      revision: "${c3:0:7}"
   - name: submodule
     gitRepo:
       repository: $url/withsub.git

@@ -49,8 +49,8 @@ _wait_for "grep -q '^repo .* Preparing .*% objects' $s" 20 || _fail "no progress
 
 # watch it: the percentages and bytes must move while it runs
 seen=()
-while [ "$(vol_field slow repo 3)" = Preparing ]; do
-	msg=$(vol_field slow repo 6)
+while cat "$s" >"$TMPD/status" && [ "$(vol_field slow repo 3 "$TMPD/status")" = Preparing ]; do
+	msg=$(vol_field slow repo 6 "$TMPD/status")
 	case $msg in
 	"cloning git://127.0.0.1:$PROXY_PORT/big.git: "*"% objects ("*"), "*iB | \
 	"cloning git://127.0.0.1:$PROXY_PORT/big.git: "*"% objects ("*"), "*" B") ;;
