@@ -43,8 +43,12 @@ struct cluster *cluster_new(const struct cluster_config *cfg,
 int cluster_sync(struct cluster *c);
 
 /*
- * Starts a thread that calls cluster_sync() when SOURCE changes (inotify)
- * or when cluster_request_sync() is called. Returns 0 or -errno.
+ * Starts the cluster's threads, in the process that serves (after the
+ * daemon forked to the background): the work queue's workers, which run
+ * the volumes' slow setup queued since cluster_new(), and a thread that
+ * calls cluster_sync() when SOURCE changes (inotify) or when
+ * cluster_request_sync() is called, and applies the volumes' changes.
+ * Returns 0 or -errno (the watch thread could not start).
  */
 int cluster_watch_start(struct cluster *c);
 

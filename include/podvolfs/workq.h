@@ -34,9 +34,19 @@ struct work {
 };
 
 /*
- * Starts @threads worker threads (at least 1). Returns NULL with errno set.
+ * A queue for @threads worker threads (at least 1), not started yet: jobs
+ * may be queued at once and run once workq_start() is called. Returns NULL
+ * with errno set.
  */
 struct workq *workq_new(unsigned threads);
+
+/*
+ * Starts the worker threads. Call it in the process that will run the
+ * jobs: threads do not survive a fork (the daemon forks to go to the
+ * background after reading SOURCE). Returns 0 or -errno; on error the
+ * threads started are stopped again. A second call does nothing.
+ */
+int workq_start(struct workq *q);
 
 /*
  * Stops and joins the workers. Jobs still queued never run: their owners

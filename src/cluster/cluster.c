@@ -794,8 +794,12 @@ static void *watch_thread(void *arg)
 
 int cluster_watch_start(struct cluster *c)
 {
-	int rc = pthread_create(&c->thread, NULL, watch_thread, c);
+	int rc = workq_start(c->workq);
 
+	if (rc)
+		log_err("no worker threads (%s): gitRepo volumes stay Pending",
+			strerror(-rc));
+	rc = pthread_create(&c->thread, NULL, watch_thread, c);
 	if (rc)
 		return -rc;
 	c->watching = true;

@@ -24,7 +24,8 @@ struct workq {
 	pthread_cond_t done;		/* a job returned */
 	struct work *head;		/* by due time; protected by lock */
 	bool stop;			/* protected by lock */
-	unsigned n_threads;
+	unsigned max_threads;
+	unsigned n_threads;		/* started */
 	pthread_t *threads;
 };
 
@@ -112,13 +113,11 @@ struct workq *workq_new(unsigned threads)
 {
 	struct workq *q = calloc(1, sizeof(*q));
 	pthread_condattr_t attr;
-	int rc;
 
 	if (!q)
 		return NULL;
-	if (!threads)
-		threads = 1;
-	q->threads = calloc(threads, sizeof(*q->threads));
+	q->max_threads = threads ? threads : 1;
+	q->threads = calloc(q->max_threads, sizeof(*q->threads));
 	if (!q->threads) {
 		free(q);
 		return NULL;
@@ -129,27 +128,40 @@ struct workq *workq_new(unsigned threads)
 	pthread_cond_init(&q->wake, &attr);
 	pthread_condattr_destroy(&attr);
 	pthread_cond_init(&q->done, NULL);
-	for (; q->n_threads < threads; q->n_threads++) {
-		rc = pthread_create(&q->threads[q->n_threads], NULL, worker, q);
-		if (rc) {
-			workq_free(q);
-			errno = rc;
-			return NULL;
-		}
-	}
 	return q;
 }
 
-void workq_free(struct workq *q)
+static void stop_threads(struct workq *q)
 {
-	if (!q)
-		return;
 	pthread_mutex_lock(&q->lock);
 	q->stop = true;
 	pthread_cond_broadcast(&q->wake);
 	pthread_mutex_unlock(&q->lock);
 	for (unsigned i = 0; i < q->n_threads; i++)
 		pthread_join(q->threads[i], NULL);
+	q->n_threads = 0;
+}
+
+int workq_start(struct workq *q)
+{
+	int rc;
+
+	for (; q->n_threads < q->max_threads; q->n_threads++) {
+		rc = pthread_create(&q->threads[q->n_threads], NULL, worker, q);
+		if (rc) {
+			stop_threads(q);
+			q->stop = false;
+			return -rc;
+		}
+	}
+	return 0;
+}
+
+void workq_free(struct workq *q)
+{
+	if (!q)
+		return;
+	stop_threads(q);
 	pthread_cond_destroy(&q->done);
 	pthread_cond_destroy(&q->wake);
 	pthread_mutex_destroy(&q->lock);

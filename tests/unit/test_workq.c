@@ -44,6 +44,16 @@ static void job_run(struct work *w)
 		j->submit_rc = workq_submit(j->q, w, 0.01);
 }
 
+/* A started queue of @threads workers. */
+static struct workq *started(unsigned threads)
+{
+	struct workq *q = workq_new(threads);
+
+	assert_non_null(q);
+	assert_int_equal(workq_start(q), 0);
+	return q;
+}
+
 static void job_init(struct job *j, struct workq *q)
 {
 	*j = (struct job){ .q = q };
@@ -63,12 +73,11 @@ static void wait_int(int *p, int want)
 
 static void test_workq__delays_order_the_runs(void **state)
 {
-	struct workq *q = workq_new(1);
+	struct workq *q = started(1);
 	struct job a, b, c;
 	int clock = 0;
 
 	(void)state;
-	assert_non_null(q);
 	job_init(&a, q);
 	job_init(&b, q);
 	job_init(&c, q);
@@ -88,7 +97,7 @@ static void test_workq__delays_order_the_runs(void **state)
 
 static void test_workq__submit_twice_is_refused(void **state)
 {
-	struct workq *q = workq_new(1);
+	struct workq *q = started(1);
 	struct job a;
 
 	(void)state;
@@ -105,7 +114,7 @@ static void test_workq__submit_twice_is_refused(void **state)
 
 static void test_workq__a_job_resubmits_itself(void **state)
 {
-	struct workq *q = workq_new(2);
+	struct workq *q = started(2);
 	struct job a;
 
 	(void)state;
@@ -123,7 +132,7 @@ static void test_workq__a_job_resubmits_itself(void **state)
 
 static void test_workq__cancel_waits_for_a_running_job(void **state)
 {
-	struct workq *q = workq_new(2);
+	struct workq *q = started(2);
 	struct job a;
 
 	(void)state;
@@ -145,9 +154,26 @@ static void test_workq__cancel_waits_for_a_running_job(void **state)
 	work_destroy(&a.w);
 }
 
-static void test_workq__cancel_before_it_runs(void **state)
+static void test_workq__jobs_wait_for_the_start(void **state)
 {
 	struct workq *q = workq_new(1);
+	struct job a;
+
+	(void)state;
+	assert_non_null(q);
+	job_init(&a, q);
+	assert_int_equal(workq_submit(q, &a.w, 0), 0);
+	usleep(100000);
+	assert_int_equal(a.runs, 0);
+	assert_int_equal(workq_start(q), 0);
+	wait_int(&a.runs, 1);
+	workq_free(q);
+	work_destroy(&a.w);
+}
+
+static void test_workq__cancel_before_it_runs(void **state)
+{
+	struct workq *q = started(1);
 	struct job a;
 
 	(void)state;
@@ -178,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_workq__submit_twice_is_refused),
 		cmocka_unit_test(test_workq__a_job_resubmits_itself),
 		cmocka_unit_test(test_workq__cancel_waits_for_a_running_job),
+		cmocka_unit_test(test_workq__jobs_wait_for_the_start),
 		cmocka_unit_test(test_workq__cancel_before_it_runs),
 		cmocka_unit_test(test_backoff__doubles_to_the_kubelet_cap),
 	};
