@@ -19,7 +19,9 @@
 
 #include "podvolfs/fs.h"
 #include "podvolfs/spec.h"
+#include "podvolfs/state.h"
 #include "podvolfs/volume.h"
+#include "podvolfs/workq.h"
 
 /* One volumeMount of one container, as made. */
 struct cmount {
@@ -47,6 +49,36 @@ struct ccontainer {
 struct view_volume {
 	struct volume *v;
 	uint32_t vol_id;		/* its views' vol_id; 0 when not served */
+};
+
+/* The cluster: see cluster.c (the sync, the watch thread) and pods.c. */
+struct cluster {
+	char *source;
+	struct state *state;
+	uint64_t memory_limit;
+	double hostpath_cache;
+	bool allow_local_git;
+	double git_timeout;
+	struct tree *tree;
+	struct workq *workq;
+	pthread_mutex_t lock;		/* serialises syncs and volume events */
+	struct pod **pods;		/* protected by lock */
+	size_t n_pods;			/* protected by lock */
+	size_t cap_pods;		/* protected by lock */
+	bool synced;			/* protected by lock: a sync has run */
+	uint32_t next_vol_id;		/* protected by lock */
+	/*
+	 * Views replaced by a volume's new content, each with a reference,
+	 * swept until that reference is the last; protected by lock.
+	 */
+	struct view **retired;
+	size_t n_retired;
+	size_t cap_retired;
+	int wake_fd;			/* eventfd: sync or stop requested */
+	int event_fd;			/* eventfd: a volume changed */
+	bool stopping;			/* atomic */
+	bool watching;
+	pthread_t thread;
 };
 
 /*
@@ -126,6 +158,29 @@ void ccontainers_print(FILE *f, const struct ccontainer *cs, size_t n,
 
 /* status.c: the status file's contents; a tree_content_fn over a struct pod. */
 int pod_status(void *arg, char **buf, size_t *len);
+
+/* pods.c: "<a>/<b>", malloc'ed, or NULL without memory. */
+char *path_join(const char *a, const char *b);
+
+/*
+ * Sets up the pod @sp's volumes and puts it in the tree. Returns 0 with the
+ * pod in *@out (the cluster's reference), or -ENOMEM (nothing is left in
+ * the tree). Caller holds c->lock.
+ */
+int pod_start(struct cluster *c, const struct spec_pod *sp, struct pod **out);
+
+/*
+ * Takes @p out of the tree and stops its volumes' background work (a clone
+ * is killed and waited for); with @delete, its data in STATE goes too.
+ * Drops the cluster's reference. Caller holds c->lock.
+ */
+void pod_stop(struct cluster *c, struct pod *p, bool delete);
+
+/*
+ * Brings every pod's tree up to date with its volumes, and sweeps the views
+ * their new content replaced. Takes c->lock.
+ */
+void pods_update(struct cluster *c);
 
 /*
  * Resolves the relative @sub inside the volume whose root is @root, as the
