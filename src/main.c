@@ -26,6 +26,7 @@
 #include "podvolfs/log.h"
 #include "podvolfs/quantity.h"
 #include "podvolfs/spec.h"
+#include "podvolfs/volume.h"
 
 struct options {
 	char *source;
@@ -33,6 +34,8 @@ struct options {
 	char *memory_limit;
 	int max_threads;
 	double hostpath_cache;		/* seconds */
+	int allow_local_git;
+	double git_timeout;		/* seconds */
 	int show_help;
 	int show_version;
 	int check;
@@ -51,6 +54,8 @@ static const struct fuse_opt option_spec[] = {
 	OPT("memory_limit=%s", memory_limit, 0),
 	OPT("max_threads=%d", max_threads, 0),
 	OPT("hostpath_cache=%lf", hostpath_cache, 0),
+	OPT("allow_local_git", allow_local_git, 1),
+	OPT("git_timeout=%lf", git_timeout, 0),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -73,7 +78,8 @@ static void usage(const char *prog)
 	       "    -V, --version          print the version and exit\n"
 	       "    --check                validate SOURCE, print every problem, and exit\n"
 	       "                           (status 1 when a manifest has errors)\n"
-	       "    -o state=DIR           where disk emptyDirs live (default /var/lib/podvolfs)\n"
+	       "    -o state=DIR           where disk emptyDirs and gitRepo clones live\n"
+	       "                           (default /var/lib/podvolfs)\n"
 	       "    -o memory_limit=SIZE   ceiling of each Memory emptyDir, a Kubernetes\n"
 	       "                           quantity (default: half of the machine's RAM)\n"
 	       "    -o max_threads=N       most threads serving requests at once (default 64)\n"
@@ -81,6 +87,12 @@ static void usage(const char *prog)
 	       "                           how long the kernel may cache names and attributes\n"
 	       "                           of hostPath volumes: a change made on the host shows\n"
 	       "                           through within this time (default 1, 0: never cache)\n"
+	       "    -o allow_local_git     clone gitRepo volumes from file:// URLs and local\n"
+	       "                           paths too (default: refused, as they let a pod read\n"
+	       "                           any repository on this machine)\n"
+	       "    -o git_timeout=SECONDS give up a gitRepo clone or fetch that receives\n"
+	       "                           nothing for this long, and try again later\n"
+	       "                           (default 60)\n"
 	       "\n"
 	       "podvolfs always mounts with default_permissions, and with allow_other\n"
 	       "when started as root.\n"
@@ -315,13 +327,17 @@ static int resolve_paths(struct options *o, char *source, char *state)
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
-	struct options o = { .max_threads = 64, .hostpath_cache = 1.0 };
+	struct options o = { .max_threads = 64, .hostpath_cache = 1.0,
+			     .git_timeout = 60.0 };
 	struct fuse_cmdline_opts cmd = { 0 };
 	struct cluster_config ccfg;
 	char source[PATH_MAX];
 	char state[PATH_MAX];
 	int status = 1;
 
+	/* the daemon starts itself under this name to run libgit2 */
+	if (argc > 0 && !strcmp(argv[0], GITREPO_HELPER_NAME))
+		return gitrepo_helper_main(argc, argv);
 	umask(0);
 	if (fuse_opt_parse(&args, &o, option_spec, opt_proc))
 		goto out_free;
@@ -360,6 +376,11 @@ int main(int argc, char *argv[])
 			o.hostpath_cache);
 		goto out_free;
 	}
+	if (!(o.git_timeout >= 1 && o.git_timeout <= 86400)) {
+		fprintf(stderr, "podvolfs: -o git_timeout=%g: must be between 1 and 86400 seconds\n",
+			o.git_timeout);
+		goto out_free;
+	}
 	if (!o.state)
 		o.state = strdup("/var/lib/podvolfs");
 	if (!o.state || resolve_paths(&o, source, state))
@@ -367,6 +388,8 @@ int main(int argc, char *argv[])
 	ccfg.source = source;
 	ccfg.state_dir = state;
 	ccfg.hostpath_cache = o.hostpath_cache;
+	ccfg.allow_local_git = o.allow_local_git;
+	ccfg.git_timeout = o.git_timeout;
 	if (parse_memory_limit(o.memory_limit, &ccfg.memory_limit))
 		goto out_free;
 	if (cmd.debug)

@@ -10,6 +10,7 @@
 #ifndef PODVOLFS_CLUSTER_H
 #define PODVOLFS_CLUSTER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "podvolfs/fs.h"
@@ -19,6 +20,8 @@ struct cluster_config {
 	const char *state_dir;		/* absolute path */
 	uint64_t memory_limit;		/* bytes; ceiling of each Memory emptyDir */
 	double hostpath_cache;		/* seconds; -o hostpath_cache= */
+	bool allow_local_git;		/* -o allow_local_git */
+	double git_timeout;		/* seconds; -o git_timeout= */
 };
 
 struct cluster;
@@ -40,8 +43,12 @@ struct cluster *cluster_new(const struct cluster_config *cfg,
 int cluster_sync(struct cluster *c);
 
 /*
- * Starts a thread that calls cluster_sync() when SOURCE changes (inotify)
- * or when cluster_request_sync() is called. Returns 0 or -errno.
+ * Starts the cluster's threads, in the process that serves (after the
+ * daemon forked to the background): the work queue's workers, which run
+ * the volumes' slow setup queued since cluster_new(), and a thread that
+ * calls cluster_sync() when SOURCE changes (inotify) or when
+ * cluster_request_sync() is called, and applies the volumes' changes.
+ * Returns 0 or -errno (the watch thread could not start).
  */
 int cluster_watch_start(struct cluster *c);
 

@@ -111,6 +111,27 @@ int tree_add_file(struct tree *t, const char *path, tree_content_fn fn,
 int tree_add_mount(struct tree *t, const char *path, struct view *view);
 
 /*
+ * Puts @view (takes a reference) in place of the view mounted at @path, in
+ * one step: a lookup finds the old view or the new one, never nothing.
+ * The kernel forgets the name, so new lookups reach the new view; what it
+ * already holds of the old one (open files, a working directory) stays
+ * usable until released. The old view goes to *@old with a new
+ * reference. Returns 0, -ENOENT (no mount point there) or -ENOMEM.
+ */
+int tree_replace_mount(struct tree *t, const char *path, struct view *view,
+		       struct view **old);
+
+/*
+ * Asks the kernel to forget every name it caches in the directories of
+ * @view, a view that tree_replace_mount() replaced, so that the inodes of
+ * the old content are released once nothing uses them (the kernel keeps
+ * unused names cached otherwise). Names in use go when their user lets
+ * go of them; call this again now and then until only the caller holds
+ * @view. Holds no lock while it talks to the kernel. Can't fail.
+ */
+void tree_sweep_view(struct tree *t, struct view *view);
+
+/*
  * Removes @path and everything below it from the tree; the kernel forgets
  * the names. Objects stay alive while the kernel or open files still
  * reference them. Returns 0 or -ENOENT.

@@ -182,6 +182,9 @@ struct store {
 	unsigned long refs;		/* atomic; store_unref() at 0 destroys */
 	uint64_t limit;			/* bytes; 0 = none */
 	uint64_t used;			/* bytes counted against limit; atomic */
+	/* called once the store is destroyed; set with store_on_release() */
+	void (*on_release)(void *arg);
+	void *on_release_arg;
 };
 
 /* Takes one more reference to the store. Can't fail. */
@@ -189,6 +192,15 @@ void store_ref(struct store *s);
 
 /* Drops one reference; the last one calls ops->destroy. Accepts NULL. */
 void store_unref(struct store *s);
+
+/*
+ * Asks for @fn(@arg) once @s is destroyed, on whatever thread drops its last
+ * reference (a FUSE thread forgetting an inode, say), holding no lock: @fn
+ * must be quick and must not take locks that a store user may hold. The
+ * caller must hold a reference while it sets this. Replaces an earlier
+ * request.
+ */
+void store_on_release(struct store *s, void (*fn)(void *arg), void *arg);
 
 static inline void store_put(struct snode *n)
 {

@@ -6,63 +6,138 @@
  * picks a store, and tears it down by its lifetime rules. A volume that
  * cannot be set up says why in its message and is left out of the tree;
  * the pod's other volumes are served. Sources never do I/O for FUSE.
+ *
+ * A volume has a state that only this layer changes:
+ *
+ *   Pending ---> Preparing ---> Ready
+ *     ^  |           |            (a re-sync publishes a new store, still Ready)
+ *     |  +-----------+----> Failed
+ *     +--------------+      (a failure that may heal: retried with backoff)
+ *
+ * Quick sources (emptyDir, hostPath) go straight to Ready or Failed inside
+ * volume_start(). Slow ones (gitRepo) return Pending at once and do their
+ * work on the work queue; each change of state or of the served store is
+ * announced through ctx->changed, which the cluster layer registers. Mere
+ * progress (the message of a Preparing volume) is not announced: readers
+ * see it whenever they look.
  */
 #ifndef PODVOLFS_VOLUME_H
 #define PODVOLFS_VOLUME_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "podvolfs/fs.h"
 #include "podvolfs/spec.h"
+#include "podvolfs/state.h"
 #include "podvolfs/store.h"
+#include "podvolfs/workq.h"
 
 enum volume_state {
-	VOLUME_READY,
-	VOLUME_FAILED,			/* setup failed; message says why */
+	VOLUME_PENDING,			/* queued, or waiting to try again */
+	VOLUME_PREPARING,		/* set up in the background; message: progress */
+	VOLUME_READY,			/* served */
+	VOLUME_FAILED,			/* setup failed for good; message says why */
 	VOLUME_UNSUPPORTED,		/* a source podvolfs does not implement */
 };
+
+#define VOLUME_MESSAGE_LEN 512
+
+/* What a source needs to know about its pod and the daemon. Borrowed: sources copy what they keep. */
+struct volume_ctx {
+	struct state *state;
+	struct workq *workq;		/* for sources that set up slowly */
+	const char *pod_uid;
+	const char *pod_path;		/* "<ns>/<name>", for the log */
+	const struct spec_kv *annotations;	/* the pod's */
+	size_t n_annotations;
+	bool has_fs_group;
+	gid_t fs_group;
+	uint64_t memory_limit;		/* bytes; a Memory emptyDir's ceiling */
+	/* seconds a hostPath's attributes, names and pages may be cached */
+	double hostpath_cache;
+	bool allow_local_git;		/* file:// and local paths as gitRepo */
+	double git_timeout;		/* seconds without data before a clone gives up */
+	/*
+	 * Called after the volume's state or served store changed, from any
+	 * thread, with no lock of this layer held. It must not block: the
+	 * cluster layer only wakes its own thread.
+	 */
+	void (*changed)(void *arg);
+	void *changed_arg;
+};
+
+struct volume_source;
 
 struct volume {
 	char *name;
 	char *type;			/* the source's key: "emptyDir", ... */
-	enum volume_state state;
-	char message[512];		/* why it is not ready; "" when ready */
-	struct store *store;		/* one reference when ready */
+	char *detail;			/* e.g. "medium=Memory"; may be NULL */
 	struct view_cache cache;	/* how the kernel may cache it */
 	/*
 	 * The source makes every view read-only, whatever the volumeMount
 	 * says (SPEC section 2 step 5): a read-only PVC or NFS volume.
 	 */
 	bool forced_read_only;
-	char *detail;			/* e.g. "medium=Memory"; may be NULL */
+	pthread_mutex_t lock;		/* protects the fields below */
+	enum volume_state state;
+	char message[VOLUME_MESSAGE_LEN];	/* why not ready, progress, or what is served */
+	struct store *store;		/* one reference while Ready: what is served */
+	/* counts the stores published; a new one means new content to serve */
+	unsigned long generation;
+	struct volume_source *src;	/* a slow source's background work, or NULL */
+	void (*changed)(void *arg);
+	void *changed_arg;
 };
 
-/* What a source needs to know about its pod and the daemon. */
-struct volume_ctx {
-	int state_fd;			/* the state directory */
-	const char *pod_uid;
-	bool has_fs_group;
-	gid_t fs_group;
-	uint64_t memory_limit;		/* bytes; a Memory emptyDir's ceiling */
-	/* seconds a hostPath's attributes, names and pages may be cached */
-	double hostpath_cache;
+/* A consistent copy of what may change, from volume_get(). */
+struct volume_info {
+	enum volume_state state;
+	char message[VOLUME_MESSAGE_LEN];
+	struct store *store;		/* a new reference, or NULL when not asked or not Ready */
+	unsigned long generation;
 };
 
 /*
- * Sets up @v from @sv. Always fills @v (name, type, state, message) unless
- * it returns -ENOMEM; a failed setup is not an error of this call, it is
- * the volume's state. Free with volume_release().
+ * Sets up @v from @sv: quick sources to Ready or Failed at once, slow ones
+ * to Pending with their work queued. Always fills @v unless it returns
+ * -ENOMEM; a failed setup is not an error of this call, it is the
+ * volume's state. Stop with volume_stop(), free with volume_release().
  */
-int volume_setup(struct volume *v, const struct spec_volume *sv,
+int volume_start(struct volume *v, const struct spec_volume *sv,
 		 const struct volume_ctx *ctx);
 
-/* Drops what @v holds. The data stays; the pod's removal deletes it. */
+/*
+ * Copies @v's state, message and generation into @out, and with
+ * @want_store takes a reference to the served store (the caller drops it
+ * with store_unref()). Thread-safe.
+ */
+void volume_get(struct volume *v, struct volume_info *out, bool want_store);
+
+/*
+ * Cancels @v's background work and waits until none runs: a clone in
+ * progress is killed. Afterwards the state no longer changes and nothing
+ * writes into the volume's state directory, which may then be deleted.
+ * Call it from a thread that no job of the work queue waits for.
+ */
+void volume_stop(struct volume *v);
+
+/*
+ * The layer above could not serve @v's store (-@err, e.g. -ENOMEM): @v
+ * becomes Failed with "cannot serve: <error>". Thread-safe.
+ */
+void volume_unservable(struct volume *v, int err);
+
+/* Stops @v and drops what it holds. The data stays; the pod's removal deletes it. */
 void volume_release(struct volume *v);
 
-/* The display name of a state: "Ready", "Failed", "NotSupported". */
+/* The display name of a state: "Pending", "Ready", "NotSupported", ... */
 const char *volume_state_name(enum volume_state state);
+
+/* Whether a volume in @state is done changing state on its own: neither Pending nor Preparing. */
+bool volume_state_settled(enum volume_state state);
 
 /* emptyDir: its store, or -errno with @msg (size @len) saying why. */
 int emptydir_setup(const struct spec_volume *sv, const struct volume_ctx *ctx,
@@ -79,13 +154,21 @@ int hostpath_setup(const struct spec_volume *sv, struct store **out,
 		   char *msg, size_t len);
 
 /*
- * Removes the directory @name beneath @dirfd and everything in it, never
- * following a symlink. Returns 0, or -errno of the first failure (what could
- * be removed is removed). A missing @name is success.
+ * gitRepo: checks the fields as the kubelet does, then clones in the
+ * background (docs/design/gitrepo.md). Leaves @v Pending, or Ready at once
+ * when the same pod's checkout is found in STATE, or Failed. Returns 0 or
+ * -ENOMEM.
  */
-int rmtree_at(int dirfd, const char *name);
+int gitrepo_start(struct volume *v, const struct spec_volume *sv,
+		  const struct volume_ctx *ctx);
 
-/* Makes the directories of the relative @path beneath @dirfd (mode 0700). Returns 0 or -errno. */
-int mkdirs_at(int dirfd, const char *path);
+/*
+ * The helper process that runs libgit2 for gitRepo volumes: the daemon
+ * starts its own executable with argv[0] GITREPO_HELPER_NAME, and main()
+ * calls this. Returns the process's exit status.
+ */
+int gitrepo_helper_main(int argc, char **argv);
+
+#define GITREPO_HELPER_NAME "podvolfs-git"
 
 #endif

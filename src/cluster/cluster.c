@@ -8,6 +8,7 @@
  * deletes data. Syncs are serialised by c->lock. Pods are matched through
  * hash maps, so that a sync stays linear in the number of pods, and a sync
  * still reading files when the daemon stops is dropped between two files.
+ * A pod's own life is in pods.c.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -27,22 +28,10 @@
 #include "podvolfs/cluster.h"
 #include "podvolfs/log.h"
 #include "podvolfs/spec.h"
+#include "podvolfs/state.h"
 #include "podvolfs/strmap.h"
 #include "podvolfs/volume.h"
-
-struct pod {
-	char *ns;
-	char *name;
-	char *uid;
-	char *file;			/* the manifest it came from */
-	char *path;			/* "<ns>/<name>" in the tree */
-	struct volume *volumes;		/* immutable once the pod is in the tree */
-	size_t n_volumes;
-	uint32_t *vol_ids;		/* per volume: its views' vol_id, 0 if not served */
-	struct ccontainer *containers;	/* immutable once the pod is in the tree */
-	size_t n_containers;
-	unsigned long refs;		/* atomic: the cluster and the status file */
-};
+#include "podvolfs/workq.h"
 
 /* One manifest file as a sync read it. */
 struct manifest {
@@ -51,262 +40,8 @@ struct manifest {
 	bool failed;
 };
 
-/* What a sync read, indexed; keys and values are the manifests'. */
-struct wanted {
-	struct strmap by_uid;		/* pod UID -> const struct spec_pod * */
-	struct strmap failed;		/* paths of the files that failed */
-};
-
-struct cluster {
-	char *source;
-	char *state_dir;
-	uint64_t memory_limit;
-	double hostpath_cache;
-	int state_fd;
-	struct tree *tree;
-	pthread_mutex_t lock;		/* serialises syncs */
-	struct pod **pods;		/* protected by lock */
-	size_t n_pods;			/* protected by lock */
-	size_t cap_pods;		/* protected by lock */
-	bool synced;			/* protected by lock: a sync has run */
-	uint32_t next_vol_id;		/* protected by lock */
-	int wake_fd;			/* eventfd: sync or stop requested */
-	bool stopping;			/* atomic */
-	bool watching;
-	pthread_t thread;
-};
-
-static void pod_unref(void *arg)
-{
-	struct pod *p = arg;
-
-	if (__atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) != 0)
-		return;
-	for (size_t i = 0; i < p->n_volumes; i++)
-		volume_release(&p->volumes[i]);
-	free(p->volumes);
-	free(p->vol_ids);
-	ccontainers_free(p->containers, p->n_containers);
-	free(p->path);
-	free(p->file);
-	free(p->uid);
-	free(p->name);
-	free(p->ns);
-	free(p);
-}
-
-static void format_limit(const struct volume *v, char *used, char *limit,
-			 size_t len)
-{
-	if (v->store && v->store->limit) {
-		snprintf(used, len, "%llu", (unsigned long long)
-			 __atomic_load_n(&v->store->used, __ATOMIC_RELAXED));
-		snprintf(limit, len, "%llu",
-			 (unsigned long long)v->store->limit);
-	} else {
-		snprintf(used, len, "-");
-		snprintf(limit, len, "-");
-	}
-}
-
-/* The status file: a header, then one line per volume. */
-static int pod_status(void *arg, char **buf, size_t *len)
-{
-	struct pod *p = arg;
-	FILE *f = open_memstream(buf, len);
-	int w = 6;
-
-	if (!f)
-		return -ENOMEM;
-	for (size_t i = 0; i < p->n_volumes; i++)
-		if ((int)strlen(p->volumes[i].name) > w)
-			w = strlen(p->volumes[i].name);
-	fprintf(f, "pod %s/%s uid %s\n", p->ns, p->name, p->uid);
-	fprintf(f, "%-*s  %-22s  %-12s  %-12s  %-12s  %s\n", w, "VOLUME",
-		"TYPE", "STATE", "USED", "LIMIT", "MESSAGE");
-	for (size_t i = 0; i < p->n_volumes; i++) {
-		const struct volume *v = &p->volumes[i];
-		char type[64];
-		char used[32];
-		char limit[32];
-
-		snprintf(type, sizeof(type), "%s%s%s", v->type,
-			 v->detail ? "," : "", v->detail ? v->detail : "");
-		format_limit(v, used, limit, sizeof(used));
-		fprintf(f, "%-*s  %-22s  %-12s  %-12s  %-12s  %s\n", w,
-			v->name, type, volume_state_name(v->state), used,
-			limit, v->message[0] ? v->message : "-");
-	}
-	ccontainers_print(f, p->containers, p->n_containers);
-	return fclose(f) ? -errno : 0;
-}
-
-static char *join(const char *a, const char *b)
-{
-	char *s;
-
-	return asprintf(&s, "%s/%s", a, b) < 0 ? NULL : s;
-}
-
-static uint32_t next_vol_id(struct cluster *c)
-{
-	/* vol_id 0 is the virtual tree's; 24 bits fit above VOL_SHIFT. */
-	if (++c->next_vol_id >= (1u << 24))
-		c->next_vol_id = 1;
-	return c->next_vol_id;
-}
-
-static void mount_volume(struct cluster *c, struct pod *p, size_t i)
-{
-	struct volume *v = &p->volumes[i];
-	uint32_t vol_id = next_vol_id(c);
-	char *path;
-	struct view *view;
-	int rc;
-
-	view = view_new(v->store, vol_id, v->forced_read_only, &v->cache);
-	if (!view) {
-		snprintf(v->message, sizeof(v->message), "cannot serve: %s",
-			 strerror(errno));
-		v->state = VOLUME_FAILED;
-		return;
-	}
-	rc = -ENOMEM;
-	if (asprintf(&path, "%s/volumes/%s", p->path, v->name) >= 0) {
-		rc = tree_add_mount(c->tree, path, view);
-		free(path);
-	}
-	view_unref(view);
-	if (rc) {
-		snprintf(v->message, sizeof(v->message), "cannot serve: %s",
-			 strerror(-rc));
-		v->state = VOLUME_FAILED;
-		return;
-	}
-	p->vol_ids[i] = vol_id;
-}
-
-/* Mounts the containers' views of the pod's served volumes. */
-static int mount_containers(struct cluster *c, struct pod *p,
-			    const struct spec_pod *sp)
-{
-	struct view_volume *vols;
-	int rc;
-
-	vols = calloc(p->n_volumes ? p->n_volumes : 1, sizeof(*vols));
-	if (!vols)
-		return -ENOMEM;
-	for (size_t i = 0; i < p->n_volumes; i++) {
-		vols[i].v = &p->volumes[i];
-		vols[i].vol_id = p->vol_ids[i];
-	}
-	rc = containers_start(c->tree, p->path, sp, vols, p->n_volumes,
-			      &p->containers, &p->n_containers);
-	free(vols);
-	return rc;
-}
-
-static struct pod *pod_new(const struct spec_pod *sp)
-{
-	struct pod *p = calloc(1, sizeof(*p));
-
-	if (!p)
-		return NULL;
-	p->refs = 1;
-	p->ns = strdup(sp->namespace);
-	p->name = strdup(sp->name);
-	p->uid = strdup(sp->uid);
-	p->file = strdup(sp->file);
-	p->path = join(sp->namespace, sp->name);
-	p->volumes = calloc(sp->n_volumes ? sp->n_volumes : 1,
-			    sizeof(*p->volumes));
-	p->vol_ids = calloc(sp->n_volumes ? sp->n_volumes : 1,
-			    sizeof(*p->vol_ids));
-	if (!p->ns || !p->name || !p->uid || !p->file || !p->path ||
-	    !p->volumes || !p->vol_ids) {
-		pod_unref(p);
-		return NULL;
-	}
-	return p;
-}
-
-/* Sets up the pod's volumes and puts it in the tree. Caller holds c->lock. */
-static int pod_start(struct cluster *c, const struct spec_pod *sp,
-		     struct pod **out)
-{
-	struct volume_ctx ctx = {
-		.state_fd = c->state_fd,
-		.pod_uid = sp->uid,
-		.has_fs_group = sp->has_fs_group,
-		.fs_group = sp->fs_group,
-		.memory_limit = c->memory_limit,
-		.hostpath_cache = c->hostpath_cache,
-	};
-	struct pod *p = pod_new(sp);
-	char *path;
-	int rc;
-
-	if (!p)
-		return -ENOMEM;
-	for (size_t i = 0; i < sp->n_volumes; i++) {
-		rc = volume_setup(&p->volumes[i], &sp->volumes[i], &ctx);
-		if (rc)
-			goto out_unref;
-		p->n_volumes++;
-	}
-	path = join(p->path, "volumes");
-	rc = path ? tree_add_dir(c->tree, path) : -ENOMEM;
-	free(path);
-	if (rc)
-		goto out_unref;
-	for (size_t i = 0; i < p->n_volumes; i++)
-		if (p->volumes[i].state == VOLUME_READY)
-			mount_volume(c, p, i);
-	rc = mount_containers(c, p, sp);
-	if (rc)
-		goto out_remove;
-	path = join(p->path, "status");
-	rc = path ? tree_add_file(c->tree, path, pod_status, p, pod_unref)
-		  : -ENOMEM;
-	free(path);
-	if (rc)
-		goto out_remove;
-	__atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
-	for (size_t i = 0; i < p->n_volumes; i++)
-		if (p->volumes[i].state != VOLUME_READY)
-			log_warn("pod %s volume \"%s\": %s", p->path,
-				 p->volumes[i].name, p->volumes[i].message);
-	log_info("pod %s (uid %s) added with %zu volume%s", p->path, p->uid,
-		 p->n_volumes, p->n_volumes == 1 ? "" : "s");
-	*out = p;
-	return 0;
-
-out_remove:
-	tree_remove(c->tree, p->path);
-	tree_remove_empty(c->tree, p->ns);
-out_unref:
-	pod_unref(p);
-	return rc;
-}
-
-/* Takes the pod out of the tree; with @delete, its emptyDirs go too. */
-static void pod_stop(struct cluster *c, struct pod *p, bool delete)
-{
-	char path[PATH_MAX];
-	int rc;
-
-	tree_remove(c->tree, p->path);
-	tree_remove_empty(c->tree, p->ns);
-	if (delete) {
-		snprintf(path, sizeof(path), "pods/%s", p->uid);
-		rc = rmtree_at(c->state_fd, path);
-		if (rc)
-			log_err("pod %s: cannot delete %s/%s: %s", p->path,
-				c->state_dir, path, strerror(-rc));
-		log_info("pod %s (uid %s) removed", p->path, p->uid);
-	}
-	pod_unref(p);
-}
+/* Volume sources that set up in the background: how many run at once. */
+#define WORKERS 4
 
 static bool is_manifest_name(const char *name)
 {
@@ -368,7 +103,7 @@ static int list_manifests(struct cluster *c, struct manifest **out, size_t *n)
 			goto out_nomem;
 		m = grown;
 		memset(&m[count], 0, sizeof(*m));
-		m[count].path = join(c->source, de->d_name);
+		m[count].path = path_join(c->source, de->d_name);
 		if (!m[count].path)
 			goto out_nomem;
 		count++;
@@ -403,6 +138,12 @@ static void load_manifest(struct manifest *m)
 	log_err("%s: not applied, its pods are left as they were:\n%s",
 		m->path, msg);
 }
+
+/* What a sync read, indexed; keys and values are the manifests'. */
+struct wanted {
+	struct strmap by_uid;		/* pod UID -> const struct spec_pod * */
+	struct strmap failed;		/* paths of the files that failed */
+};
 
 static int wanted_index(struct wanted *w, const struct manifest *m, size_t n)
 {
@@ -503,7 +244,7 @@ static void start_one(struct cluster *c, const struct spec_pod *sp,
 	char *path;
 	int rc;
 
-	path = join(sp->namespace, sp->name);
+	path = path_join(sp->namespace, sp->name);
 	if (!path) {
 		log_err("pod %s/%s: cannot start: %s", sp->namespace, sp->name,
 			strerror(ENOMEM));
@@ -549,42 +290,28 @@ static void start_wanted(struct cluster *c, const struct manifest *m,
 	strmap_free(&running);
 }
 
-/* Deletes STATE/pods/<uid> of pods that do not exist. Caller holds c->lock. */
+/* state_collect's question: is @uid in the map of running pods' UIDs? */
+static bool pod_uid_running(void *arg, const char *uid)
+{
+	return strmap_find(arg, uid, strlen(uid), NULL);
+}
+
+/* Deletes the state of pods that do not exist. Caller holds c->lock. */
 static void collect_garbage(struct cluster *c)
 {
-	int fd = openat(c->state_fd, "pods",
-			O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct strmap uids;
-	struct dirent *de;
-	DIR *d;
 
-	if (fd < 0)
-		return;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
 	strmap_init(&uids);
 	for (size_t i = 0; i < c->n_pods; i++) {
 		if (strmap_add(&uids, c->pods[i]->uid, strlen(c->pods[i]->uid),
 			       NULL, NULL) < 0) {
 			/* unsure what runs: delete nothing */
 			strmap_free(&uids);
-			closedir(d);
 			return;
 		}
 	}
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' ||
-		    strmap_find(&uids, de->d_name, strlen(de->d_name), NULL))
-			continue;
-		log_info("deleting the state of pod uid %s, which no manifest defines",
-			 de->d_name);
-		rmtree_at(dirfd(d), de->d_name);
-	}
+	state_collect(c->state, pod_uid_running, &uids);
 	strmap_free(&uids);
-	closedir(d);
 }
 
 int cluster_sync(struct cluster *c)
@@ -636,31 +363,36 @@ struct cluster *cluster_new(const struct cluster_config *cfg,
 
 	if (!c)
 		return NULL;
+	c->wake_fd = -1;
+	c->event_fd = -1;
 	c->source = strdup(cfg->source);
-	c->state_dir = strdup(cfg->state_dir);
-	if (!c->source || !c->state_dir)
+	if (!c->source)
 		goto out_errno;
-	if (mkdir(c->state_dir, 0700) && errno != EEXIST)
-		goto out_errno;
-	c->state_fd = open(c->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (c->state_fd < 0)
+	c->state = state_open(cfg->state_dir);
+	if (!c->state)
 		goto out_errno;
 	c->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (c->wake_fd < 0)
-		goto out_close_state;
+	c->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (c->wake_fd < 0 || c->event_fd < 0)
+		goto out_errno;
+	c->workq = workq_new(WORKERS);
+	if (!c->workq)
+		goto out_errno;
 	c->memory_limit = cfg->memory_limit;
 	c->hostpath_cache = cfg->hostpath_cache;
+	c->allow_local_git = cfg->allow_local_git;
+	c->git_timeout = cfg->git_timeout;
 	c->tree = tree;
 	pthread_mutex_init(&c->lock, NULL);
 	return c;
 
-out_close_state:
-	err = errno;
-	close(c->state_fd);
-	errno = err;
 out_errno:
 	err = errno;
-	free(c->state_dir);
+	if (c->event_fd >= 0)
+		close(c->event_fd);
+	if (c->wake_fd >= 0)
+		close(c->wake_fd);
+	state_close(c->state);
 	free(c->source);
 	free(c);
 	errno = err;
@@ -699,16 +431,31 @@ static void drain(int fd)
 		;
 }
 
+/* How long the watch thread may sleep: replaced views are swept each second. */
+static int sleep_ms(struct cluster *c, bool pending)
+{
+	bool retired;
+
+	pthread_mutex_lock(&c->lock);
+	retired = c->n_retired > 0;
+	pthread_mutex_unlock(&c->lock);
+	if (pending)
+		return 200;
+	return retired ? 1000 : -1;
+}
+
 /*
  * Syncs when SOURCE changes, once it has been quiet for a moment: an editor
- * saving a file, or a cp of many files, becomes one sync.
+ * saving a file, or a cp of many files, becomes one sync. Applies the
+ * changes volumes announce (a clone done) at once.
  */
 static void *watch_thread(void *arg)
 {
 	struct cluster *c = arg;
 	int ifd = watch_source(c);
-	struct pollfd pfd[2] = {
+	struct pollfd pfd[3] = {
 		{ .fd = c->wake_fd, .events = POLLIN },
+		{ .fd = c->event_fd, .events = POLLIN },
 		{ .fd = ifd, .events = POLLIN },
 	};
 	bool pending = false;
@@ -717,8 +464,12 @@ static void *watch_thread(void *arg)
 		log_warn("%s: not watched for changes (%s); send SIGHUP to reload",
 			 c->source, strerror(-ifd));
 	while (!__atomic_load_n(&c->stopping, __ATOMIC_ACQUIRE)) {
-		int n = poll(pfd, ifd < 0 ? 1 : 2, pending ? 200 : -1);
+		int n = poll(pfd, ifd < 0 ? 2 : 3, sleep_ms(c, pending));
 
+		if (n == 0 && !pending) {
+			pods_update(c);
+			continue;
+		}
 		if (n == 0) {
 			pending = false;
 			cluster_sync(c);
@@ -728,7 +479,11 @@ static void *watch_thread(void *arg)
 			drain(c->wake_fd);
 			pending = true;
 		}
-		if (ifd >= 0 && (pfd[1].revents & POLLIN)) {
+		if (pfd[1].revents & POLLIN) {
+			drain(c->event_fd);
+			pods_update(c);
+		}
+		if (ifd >= 0 && (pfd[2].revents & POLLIN)) {
 			drain(ifd);
 			pending = true;
 		}
@@ -740,8 +495,12 @@ static void *watch_thread(void *arg)
 
 int cluster_watch_start(struct cluster *c)
 {
-	int rc = pthread_create(&c->thread, NULL, watch_thread, c);
+	int rc = workq_start(c->workq);
 
+	if (rc)
+		log_err("no worker threads (%s): gitRepo volumes stay Pending",
+			strerror(-rc));
+	rc = pthread_create(&c->thread, NULL, watch_thread, c);
 	if (rc)
 		return -rc;
 	c->watching = true;
@@ -768,10 +527,14 @@ void cluster_free(struct cluster *c)
 	for (size_t i = 0; i < c->n_pods; i++)
 		pod_stop(c, c->pods[i], false);
 	free(c->pods);
+	for (size_t i = 0; i < c->n_retired; i++)
+		view_unref(c->retired[i]);
+	free(c->retired);
+	workq_free(c->workq);
+	close(c->event_fd);
 	close(c->wake_fd);
-	close(c->state_fd);
+	state_close(c->state);
 	pthread_mutex_destroy(&c->lock);
-	free(c->state_dir);
 	free(c->source);
 	free(c);
 }

@@ -1,23 +1,27 @@
 /*
- * cluster_i.h - private to the cluster layer: containers' views of a pod.
+ * cluster_i.h - private to the cluster layer: pods, containers' views, status.
  *
- * cluster.c starts a pod's volumes and mounts them at volumes/; views.c
- * then makes every container's views (SPEC section 2) and mounts them at
- * containers/<container>/<mountPath>, and says in the status file how each
- * went. Everything here runs under c->lock, in the sync that starts the
- * pod; the results are immutable once the pod is in the tree, so the status
- * file reads them without a lock.
+ * cluster.c starts a pod's volumes and mounts each at volumes/ once it is
+ * Ready; views.c prepares every container's views (SPEC section 2) when
+ * the pod starts and makes them, under containers/<container>/<mountPath>,
+ * once every volume the containers mount is settled, as the kubelet starts
+ * a pod's containers only after its volumes are mounted; status.c says in
+ * the status file how each went. Everything that changes the tree runs
+ * under c->lock, in a sync or in the watch thread.
  */
 #ifndef PODVOLFS_CLUSTER_I_H
 #define PODVOLFS_CLUSTER_I_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "podvolfs/fs.h"
 #include "podvolfs/spec.h"
+#include "podvolfs/state.h"
 #include "podvolfs/volume.h"
+#include "podvolfs/workq.h"
 
 /* One volumeMount of one container, as made. */
 struct cmount {
@@ -26,6 +30,8 @@ struct cmount {
 	char *sub_path;			/* expanded; "" for the volume's root */
 	bool read_only;			/* readOnly or the volume's forced read-only */
 	bool mounted;			/* in the tree */
+	/* a failure found when preparing (expansion, absolute, ".."), or NULL */
+	const char *prep_state;
 	char message[512];		/* why not mounted; "" when mounted */
 };
 
@@ -41,29 +47,140 @@ struct ccontainer {
 
 /* A volume of the pod as the views need it. */
 struct view_volume {
-	const struct volume *v;
+	struct volume *v;
 	uint32_t vol_id;		/* its views' vol_id; 0 when not served */
 };
 
+/* The cluster: see cluster.c (the sync, the watch thread) and pods.c. */
+struct cluster {
+	char *source;
+	struct state *state;
+	uint64_t memory_limit;
+	double hostpath_cache;
+	bool allow_local_git;
+	double git_timeout;
+	struct tree *tree;
+	struct workq *workq;
+	pthread_mutex_t lock;		/* serialises syncs and volume events */
+	struct pod **pods;		/* protected by lock */
+	size_t n_pods;			/* protected by lock */
+	size_t cap_pods;		/* protected by lock */
+	bool synced;			/* protected by lock: a sync has run */
+	uint32_t next_vol_id;		/* protected by lock */
+	/*
+	 * Views replaced by a volume's new content, each with a reference,
+	 * swept until that reference is the last; protected by lock.
+	 */
+	struct view **retired;
+	size_t n_retired;
+	size_t cap_retired;
+	int wake_fd;			/* eventfd: sync or stop requested */
+	int event_fd;			/* eventfd: a volume changed */
+	bool stopping;			/* atomic */
+	bool watching;
+	pthread_t thread;
+};
+
 /*
- * Makes the views of every container of @sp and mounts them under
- * @pod_path/containers/. @vols (@n_vols of them) are the pod's volumes in
- * spec order. A container whose mount cannot be made (an undefined
- * subPathExpr variable, a subPath that escapes its volume, a volume that is
- * not ready) gets no view at all, as a container that cannot start, and its
- * state says why. Returns 0 with the results in *@out (free with
- * ccontainers_free()), or -ENOMEM; what was added to the tree then stays
- * for the caller to remove with the pod.
+ * A running pod. Its volumes' changing parts are under each volume's own
+ * lock; the rest changes only under the cluster's lock, except @attached.
  */
-int containers_start(struct tree *t, const char *pod_path,
-		     const struct spec_pod *sp, const struct view_volume *vols,
-		     size_t n_vols, struct ccontainer **out, size_t *n);
+struct pod {
+	char *ns;
+	char *name;
+	char *uid;
+	char *file;			/* the manifest it came from */
+	char *path;			/* "<ns>/<name>" in the tree */
+	struct volume *volumes;		/* the array is fixed once the pod is in the tree */
+	size_t n_volumes;
+	struct view_volume *vols;	/* per volume; vol_id under c->lock */
+	unsigned long *served_gen;	/* per volume: generation at volumes/; c->lock */
+	/*
+	 * Prepared when the pod starts; once @attached, every field is final.
+	 * Before, only names, paths, volumes, subPaths and modes are.
+	 */
+	struct ccontainer *containers;
+	size_t n_containers;
+	pthread_mutex_t lock;		/* protects attached */
+	bool attached;			/* the containers' views are made */
+	unsigned long refs;		/* atomic: the cluster and the status file */
+};
+
+/*
+ * Prepares the views of every container of @sp: mountPaths, volumes,
+ * read-only flags, expanded subPaths, and what is wrong with them before
+ * any volume is looked into. @vols (@n_vols of them) are the pod's volumes
+ * in spec order. Returns 0 with the results in *@out (free with
+ * ccontainers_free()), or -ENOMEM.
+ */
+int containers_prepare(const struct spec_pod *sp,
+		       const struct view_volume *vols, size_t n_vols,
+		       struct ccontainer **out, size_t *n);
+
+/*
+ * Makes the prepared views of @cs and mounts them under
+ * @pod_path/containers/. A container whose mount cannot be made (an
+ * undefined subPathExpr variable, a subPath that escapes its volume, a
+ * volume that is not served) gets no view at all, as a container that
+ * cannot start, and its state says why. Returns 0 or -ENOMEM; what was
+ * added to the tree then stays for the caller to remove with the pod.
+ */
+int containers_attach(struct tree *t, const char *pod_path,
+		      struct ccontainer *cs, size_t n,
+		      const struct view_volume *vols, size_t n_vols);
+
+/*
+ * Points every mounted view of the volume @vv in the attached @cs at the
+ * volume's current store, under the same vol_id as its new volumes/ view:
+ * a re-synced gitRepo. Each view is replaced in one step, and the one it
+ * replaced handed to @retired with a reference; a subPath is resolved
+ * again in the new content (a mount whose subPath fails there keeps the
+ * previous content, logged). The containers' records do not change, so
+ * the status file may read them meanwhile.
+ */
+void containers_republish(struct tree *t, const char *pod_path,
+			  struct ccontainer *cs, size_t n,
+			  const struct view_volume *vv,
+			  void (*retired)(void *arg, struct view *old),
+			  void *arg);
 
 /* Frees @cs. Accepts NULL. */
 void ccontainers_free(struct ccontainer *cs, size_t n);
 
-/* Writes the containers' and mounts' tables of the status file to @f. */
-void ccontainers_print(FILE *f, const struct ccontainer *cs, size_t n);
+/*
+ * Writes the containers' and mounts' tables of the status file to @f.
+ * Before the views are @attached, every container is ContainerCreating and
+ * says which of @vols it waits for.
+ */
+void ccontainers_print(FILE *f, const struct ccontainer *cs, size_t n,
+		       bool attached, const struct view_volume *vols,
+		       size_t n_vols);
+
+/* status.c: the status file's contents; a tree_content_fn over a struct pod. */
+int pod_status(void *arg, char **buf, size_t *len);
+
+/* pods.c: "<a>/<b>", malloc'ed, or NULL without memory. */
+char *path_join(const char *a, const char *b);
+
+/*
+ * Sets up the pod @sp's volumes and puts it in the tree. Returns 0 with the
+ * pod in *@out (the cluster's reference), or -ENOMEM (nothing is left in
+ * the tree). Caller holds c->lock.
+ */
+int pod_start(struct cluster *c, const struct spec_pod *sp, struct pod **out);
+
+/*
+ * Takes @p out of the tree and stops its volumes' background work (a clone
+ * is killed and waited for); with @delete, its data in STATE goes too.
+ * Drops the cluster's reference. Caller holds c->lock.
+ */
+void pod_stop(struct cluster *c, struct pod *p, bool delete);
+
+/*
+ * Brings every pod's tree up to date with its volumes, and sweeps the views
+ * their new content replaced. Takes c->lock.
+ */
+void pods_update(struct cluster *c);
 
 /*
  * Resolves the relative @sub inside the volume whose root is @root, as the

@@ -18,6 +18,7 @@
 
 #include "cluster_i.h"
 #include "podvolfs/log.h"
+#include "podvolfs/strmap.h"
 #include "podvolfs/views.h"
 
 /* Symlinks followed in one resolution at most, as Linux's MAXSYMLINKS. */
@@ -235,6 +236,20 @@ static const struct view_volume *find_volume(const struct strmap *vols,
 	return strmap_find(vols, name, strlen(name), &vv) ? vv : NULL;
 }
 
+/* Indexes @vols by name into @by_name. Returns 0 or -ENOMEM. */
+static int volumes_index(struct strmap *by_name,
+			 const struct view_volume *vols, size_t n_vols)
+{
+	strmap_init(by_name);
+	for (size_t i = 0; i < n_vols; i++)
+		if (strmap_add(by_name, vols[i].v->name, strlen(vols[i].v->name),
+			       (void *)&vols[i], NULL) < 0) {
+			strmap_free(by_name);
+			return -ENOMEM;
+		}
+	return 0;
+}
+
 /* A container that cannot start: its state, and why in kubelet's words. */
 static void fail(struct ccontainer *cc, struct cmount *cm, const char *state,
 		 const char *msg)
@@ -246,35 +261,23 @@ static void fail(struct ccontainer *cc, struct cmount *cm, const char *state,
 }
 
 /*
- * Steps 1 to 5 of makeMounts for one volumeMount: the view, or NULL with
- * the container failed. Returns 0 or -ENOMEM.
+ * What makeMounts finds wrong with a volumeMount before looking into the
+ * volume: subPathExpr expansion, an absolute subPath, a ".." element. It
+ * is recorded in cm->prep_state and cm->message and reported when the
+ * mount's turn comes, after the volume itself was found. Returns 0 or
+ * -ENOMEM.
  */
-static int make_view(struct ccontainer *cc, struct cmount *cm,
-		     const struct spec_volume_mount *m,
-		     const struct container_env *env,
-		     const struct strmap *vols, struct view **out)
+static int prepare_mount(struct cmount *cm, const struct spec_volume_mount *m,
+			 const struct container_env *env)
 {
-	const struct view_volume *vv = find_volume(vols, m->name);
-	const struct volume *v = vv ? vv->v : NULL;
-	struct snode *root;
-	char msg[512];
+	const char *config_error = "CreateContainerConfigError";
 	int rc;
 
-	*out = NULL;
-	cm->read_only = m->read_only;
-	if (!vv || !vv->vol_id) {
-		snprintf(msg, sizeof(msg),
-			 "cannot find volume \"%s\" to mount into container \"%s\"",
-			 m->name, cc->name);
-		fail(cc, cm, "ContainerCreating", msg);
-		return 0;
-	}
-	cm->read_only = m->read_only || v->forced_read_only;
 	if (*m->sub_path_expr) {
 		rc = subpath_expr_expand(m->sub_path_expr, env, &cm->sub_path,
-					 msg, sizeof(msg));
+					 cm->message, sizeof(cm->message));
 		if (rc == -EINVAL) {
-			fail(cc, cm, "CreateContainerConfigError", msg);
+			cm->prep_state = config_error;
 			cm->sub_path = strdup(m->sub_path_expr);
 			return cm->sub_path ? 0 : -ENOMEM;
 		}
@@ -286,26 +289,39 @@ static int make_view(struct ccontainer *cc, struct cmount *cm,
 			return -ENOMEM;
 	}
 	if (cm->sub_path[0] == '/') {
-		snprintf(msg, sizeof(msg),
+		snprintf(cm->message, sizeof(cm->message),
 			 "error SubPath `%s` must not be an absolute path",
 			 cm->sub_path);
-		fail(cc, cm, "CreateContainerConfigError", msg);
-		return 0;
-	}
-	if (has_dotdot(cm->sub_path)) {
-		snprintf(msg, sizeof(msg),
+		cm->prep_state = config_error;
+	} else if (has_dotdot(cm->sub_path)) {
+		snprintf(cm->message, sizeof(cm->message),
 			 "unable to provision SubPath `%s`: must not contain '..'",
 			 cm->sub_path);
-		fail(cc, cm, "CreateContainerConfigError", msg);
-		return 0;
+		cm->prep_state = config_error;
 	}
-	rc = v->store->ops->root(v->store, &root);
+	return 0;
+}
+
+/*
+ * Resolves @cm's subPath in @v's served store and makes the view. Returns
+ * 0 with the view in *@out, or with *@out NULL and the container failed;
+ * -ENOMEM.
+ */
+static int resolve_view(struct ccontainer *cc, struct cmount *cm,
+			const struct volume *v, struct store *store,
+			uint32_t vol_id, struct view **out)
+{
+	struct snode *root;
+	char msg[512];
+	int rc;
+
+	rc = store->ops->root(store, &root);
 	if (rc)
 		return rc == -ENOMEM ? rc : 0;
 	if (*cm->sub_path) {
 		struct snode *top;
 
-		rc = subpath_resolve(v->store, root, cm->sub_path,
+		rc = subpath_resolve(store, root, cm->sub_path,
 				     !v->forced_read_only, &top);
 		store_put(root);
 		if (rc == -ENOMEM)
@@ -314,16 +330,48 @@ static int make_view(struct ccontainer *cc, struct cmount *cm,
 			snprintf(msg, sizeof(msg), rc == -EACCES ?
 				 "failed to create subPath directory for volumeMount \"%s\" of container \"%s\"" :
 				 "failed to prepare subPath for volumeMount \"%s\" of container \"%s\"",
-				 m->name, cc->name);
+				 cm->volume, cc->name);
 			fail(cc, cm, "CreateContainerConfigError", msg);
 			return 0;
 		}
 		root = top;
 	}
-	*out = view_new_at(v->store, root, vv->vol_id, cm->read_only,
-			   &v->cache);
+	*out = view_new_at(store, root, vol_id, cm->read_only, &v->cache);
 	store_put(root);
 	return *out ? 0 : -ENOMEM;
+}
+
+/*
+ * Steps 1 to 5 of makeMounts for one prepared volumeMount: the view, or
+ * NULL with the container failed. Returns 0 or -ENOMEM.
+ */
+static int make_view(struct ccontainer *cc, struct cmount *cm,
+		     const struct strmap *vols, struct view **out)
+{
+	const struct view_volume *vv = find_volume(vols, cm->volume);
+	struct volume_info info;
+	char msg[512];
+	int rc;
+
+	*out = NULL;
+	info.store = NULL;
+	if (vv && vv->vol_id)
+		volume_get(vv->v, &info, true);
+	if (!info.store) {
+		snprintf(msg, sizeof(msg),
+			 "cannot find volume \"%s\" to mount into container \"%s\"",
+			 cm->volume, cc->name);
+		fail(cc, cm, "ContainerCreating", msg);
+		return 0;
+	}
+	if (cm->prep_state) {
+		fail(cc, NULL, cm->prep_state, cm->message);
+		rc = 0;
+	} else {
+		rc = resolve_view(cc, cm, vv->v, info.store, vv->vol_id, out);
+	}
+	store_unref(info.store);
+	return rc;
 }
 
 /* True when the clean path @inner lies below the clean path @outer. */
@@ -409,7 +457,8 @@ static int places_relate(const struct ccontainer *cc, size_t *next_same,
  * a started container's mounts. Two mounts at one place: the later one is
  * on top, as with a runtime's mounts, and the earlier is hidden. Looking
  * at the mounts in order, the first other mount at the same place or
- * holding it decides: hidden, or the container cannot start.
+ * holding it decides: hidden, or the container cannot start. Returns 0 or
+ * -ENOMEM.
  */
 static int check_places(struct ccontainer *cc)
 {
@@ -483,27 +532,21 @@ static bool uses_env(const struct spec_container *c)
 	return false;
 }
 
-/* Makes and mounts the views of one container. Returns 0 or -ENOMEM. */
-static int container_start(struct tree *t, const char *pod_path,
-			   const struct spec_pod *sp,
-			   const struct spec_container *c,
-			   const struct strmap *vols, struct ccontainer *cc)
+/* Prepares one container's mounts. Returns 0 or -ENOMEM. */
+static int container_prepare(const struct spec_pod *sp,
+			     const struct spec_container *c,
+			     const struct strmap *vols, struct ccontainer *cc)
 {
 	struct container_env env = { 0 };
-	struct view **views;
 	char msg[512];
-	char *path;
 	int rc;
 
 	cc->state = "Ready";
 	cc->init = c->init;
 	cc->name = strdup(c->name);
 	cc->mounts = calloc(c->n_mounts ? c->n_mounts : 1, sizeof(*cc->mounts));
-	views = calloc(c->n_mounts ? c->n_mounts : 1, sizeof(*views));
-	if (!cc->name || !cc->mounts || !views) {
-		rc = -ENOMEM;
-		goto out_free;
-	}
+	if (!cc->name || !cc->mounts)
+		return -ENOMEM;
 	rc = uses_env(c) ? container_env_make(sp, c, &env, msg, sizeof(msg)) : 0;
 	if (rc == -E2BIG) {
 		/* the runtime would fail to start it */
@@ -511,22 +554,22 @@ static int container_start(struct tree *t, const char *pod_path,
 		rc = 0;
 	}
 	if (rc)
-		goto out_free;
-	for (size_t i = 0; i < c->n_mounts; i++) {
+		return rc;
+	for (size_t i = 0; i < c->n_mounts && !rc; i++) {
+		const struct spec_volume_mount *m = &c->mounts[i];
+		const struct view_volume *vv = find_volume(vols, m->name);
 		struct cmount *cm = &cc->mounts[i];
 
-		cm->path = mount_path_clean(c->mounts[i].mount_path);
-		cm->volume = strdup(c->mounts[i].name);
+		cm->path = mount_path_clean(m->mount_path);
+		cm->volume = strdup(m->name);
 		if (!cm->path || !cm->volume) {
 			rc = -ENOMEM;
-			goto out_free_env;
+			break;
 		}
 		cc->n_mounts++;
-		if (strcmp(cc->state, "Ready")) {
-			snprintf(cm->message, sizeof(cm->message),
-				 "not mounted: the container cannot start");
+		cm->read_only = m->read_only || (vv && vv->v->forced_read_only);
+		if (strcmp(cc->state, "Ready"))
 			continue;
-		}
 		if (strlen(cm->path) >= PATH_MAX) {
 			/* no such mount point can be, and the tree would nest as deep */
 			snprintf(msg, sizeof(msg),
@@ -534,52 +577,31 @@ static int container_start(struct tree *t, const char *pod_path,
 			fail(cc, cm, "CreateContainerError", msg);
 			continue;
 		}
-		rc = make_view(cc, cm, &c->mounts[i], &env, vols, &views[i]);
-		if (rc)
-			goto out_free_env;
+		rc = prepare_mount(cm, m, &env);
 	}
-	if (!strcmp(cc->state, "Ready") && check_places(cc))
-		goto out_free_env;
-	rc = -ENOMEM;
-	if (asprintf(&path, "%s/containers/%s", pod_path, cc->name) < 0)
-		goto out_free_env;
-	rc = tree_add_dir(t, path);
-	free(path);
-	if (rc == 0 && !strcmp(cc->state, "Ready"))
-		rc = mount_views(t, pod_path, cc, views);
-	if (rc == 0 && strcmp(cc->state, "Ready"))
-		log_warn("pod %s container \"%s\": %s: %s", pod_path, cc->name,
-			 cc->state, cc->message);
-
-out_free_env:
 	container_env_free(&env);
-out_free:
-	for (size_t i = 0; views && i < c->n_mounts; i++)
-		view_unref(views[i]);
-	free(views);
 	return rc;
 }
 
-int containers_start(struct tree *t, const char *pod_path,
-		     const struct spec_pod *sp, const struct view_volume *vols,
-		     size_t n_vols, struct ccontainer **out, size_t *n)
+int containers_prepare(const struct spec_pod *sp,
+		       const struct view_volume *vols, size_t n_vols,
+		       struct ccontainer **out, size_t *n)
 {
 	struct ccontainer *cs = calloc(sp->n_containers ? sp->n_containers : 1,
 				       sizeof(*cs));
 	struct strmap by_name;
 	size_t count = 0;
-	int rc = 0;
+	int rc;
 
 	if (!cs)
 		return -ENOMEM;
-	strmap_init(&by_name);
-	for (size_t i = 0; i < n_vols && rc == 0; i++)
-		if (strmap_add(&by_name, vols[i].v->name, strlen(vols[i].v->name),
-			       (void *)&vols[i], NULL) < 0)
-			rc = -ENOMEM;
+	rc = volumes_index(&by_name, vols, n_vols);
+	if (rc) {
+		free(cs);
+		return rc;
+	}
 	for (size_t i = 0; i < sp->n_containers && rc == 0; i++) {
-		rc = container_start(t, pod_path, sp, &sp->containers[i],
-				     &by_name, &cs[i]);
+		rc = container_prepare(sp, &sp->containers[i], &by_name, &cs[i]);
 		count++;
 	}
 	strmap_free(&by_name);
@@ -590,6 +612,129 @@ int containers_start(struct tree *t, const char *pod_path,
 	*out = cs;
 	*n = count;
 	return 0;
+}
+
+/* Makes and mounts the views of one prepared container. Returns 0 or -ENOMEM. */
+static int container_attach(struct tree *t, const char *pod_path,
+			    struct ccontainer *cc, const struct strmap *vols)
+{
+	struct view **views;
+	char *path;
+	int rc = 0;
+
+	views = calloc(cc->n_mounts ? cc->n_mounts : 1, sizeof(*views));
+	if (!views)
+		return -ENOMEM;
+	for (size_t i = 0; i < cc->n_mounts && !rc; i++) {
+		struct cmount *cm = &cc->mounts[i];
+
+		if (strcmp(cc->state, "Ready")) {
+			if (!cm->message[0])
+				snprintf(cm->message, sizeof(cm->message),
+					 "not mounted: the container cannot start");
+			continue;
+		}
+		rc = make_view(cc, cm, vols, &views[i]);
+	}
+	if (rc)
+		goto out_free;
+	rc = -ENOMEM;
+	if (!strcmp(cc->state, "Ready") && check_places(cc))
+		goto out_free;
+	if (asprintf(&path, "%s/containers/%s", pod_path, cc->name) < 0)
+		goto out_free;
+	rc = tree_add_dir(t, path);
+	free(path);
+	if (rc == 0 && !strcmp(cc->state, "Ready"))
+		rc = mount_views(t, pod_path, cc, views);
+	if (rc == 0 && strcmp(cc->state, "Ready"))
+		log_warn("pod %s container \"%s\": %s: %s", pod_path, cc->name,
+			 cc->state, cc->message);
+
+out_free:
+	for (size_t i = 0; i < cc->n_mounts; i++)
+		view_unref(views[i]);
+	free(views);
+	return rc;
+}
+
+int containers_attach(struct tree *t, const char *pod_path,
+		      struct ccontainer *cs, size_t n,
+		      const struct view_volume *vols, size_t n_vols)
+{
+	struct strmap by_name;
+	int rc;
+
+	rc = volumes_index(&by_name, vols, n_vols);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = container_attach(t, pod_path, &cs[i], &by_name);
+	strmap_free(&by_name);
+	return rc;
+}
+
+/* What containers_republish() hands back: the views it replaced. */
+struct retire_to {
+	void (*fn)(void *arg, struct view *old);
+	void *arg;
+};
+
+/* Replaces the view of @cm, a mount of container @cc, by one of @store. */
+static void republish_mount(struct tree *t, const char *pod_path,
+			    struct ccontainer *cc, struct cmount *cm,
+			    const struct view_volume *vv, struct store *store,
+			    const struct retire_to *to)
+{
+	struct ccontainer scratch = { .name = cc->name, .state = "Ready" };
+	struct cmount probe = *cm;
+	struct view *view = NULL;
+	struct view *old;
+	char *path;
+	int rc;
+
+	/* the container's own record stays as it was made; failures are logged */
+	rc = resolve_view(&scratch, &probe, vv->v, store, vv->vol_id, &view);
+	if (rc || !view) {
+		log_warn("pod %s container \"%s\": %s keeps the volume's previous content: %s",
+			 pod_path, cc->name, cm->path,
+			 rc ? strerror(-rc) : scratch.message);
+		return;
+	}
+	rc = -ENOMEM;
+	if (asprintf(&path, "%s/containers/%s%s", pod_path, cc->name,
+		     cm->path) >= 0) {
+		rc = tree_replace_mount(t, path, view, &old);
+		free(path);
+	}
+	view_unref(view);
+	if (!rc)
+		to->fn(to->arg, old);
+	if (rc)
+		log_warn("pod %s container \"%s\": %s keeps the volume's previous content: %s",
+			 pod_path, cc->name, cm->path, strerror(-rc));
+}
+
+void containers_republish(struct tree *t, const char *pod_path,
+			  struct ccontainer *cs, size_t n,
+			  const struct view_volume *vv,
+			  void (*retired)(void *arg, struct view *old),
+			  void *arg)
+{
+	const struct retire_to to = { retired, arg };
+	struct volume_info info;
+
+	volume_get(vv->v, &info, true);
+	if (!info.store)
+		return;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < cs[i].n_mounts; j++)
+			if (cs[i].mounts[j].mounted &&
+			    !strcmp(cs[i].mounts[j].volume, vv->v->name))
+				republish_mount(t, pod_path, &cs[i],
+						&cs[i].mounts[j], vv, info.store,
+						&to);
+	store_unref(info.store);
 }
 
 void ccontainers_free(struct ccontainer *cs, size_t n)
@@ -615,8 +760,34 @@ static int max_width(int w, const char *s)
 	return n > w ? n : w;
 }
 
-void ccontainers_print(FILE *f, const struct ccontainer *cs, size_t n)
+/*
+ * Why a container that is not attached yet waits for @volume, in @buf:
+ * "waiting for volume "html" (Preparing)", or "" when that volume is
+ * settled.
+ */
+static void waiting_for(const struct view_volume *vols, size_t n_vols,
+			const char *volume, char *buf, size_t len)
 {
+	const struct view_volume *vv = NULL;
+	struct volume_info info;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n_vols && !vv; i++)
+		if (!strcmp(vols[i].v->name, volume))
+			vv = &vols[i];
+	if (!vv)
+		return;
+	volume_get(vv->v, &info, false);
+	if (!volume_state_settled(info.state))
+		snprintf(buf, len, "waiting for volume \"%s\" (%s)", volume,
+			 volume_state_name(info.state));
+}
+
+void ccontainers_print(FILE *f, const struct ccontainer *cs, size_t n,
+		       bool attached, const struct view_volume *vols,
+		       size_t n_vols)
+{
+	char wait[128];
 	int wc = 9;
 	int wp = 9;
 	int wv = 6;
@@ -636,10 +807,23 @@ void ccontainers_print(FILE *f, const struct ccontainer *cs, size_t n)
 	}
 	fprintf(f, "\n%-*s  %-4s  %-26s  %s\n", wc, "CONTAINER", "KIND",
 		"STATE", "MESSAGE");
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		const char *state = cs[i].state;
+		const char *msg = cs[i].message;
+
+		/* Until attached, only the names and paths are stable. */
+		if (!attached) {
+			state = "ContainerCreating";
+			msg = wait;
+			wait[0] = '\0';
+			for (size_t j = 0; j < cs[i].n_mounts && !wait[0]; j++)
+				waiting_for(vols, n_vols, cs[i].mounts[j].volume,
+					    wait, sizeof(wait));
+		}
 		fprintf(f, "%-*s  %-4s  %-26s  %s\n", wc, cs[i].name,
-			cs[i].init ? "init" : "app", cs[i].state,
-			cs[i].message[0] ? cs[i].message : "-");
+			cs[i].init ? "init" : "app", state,
+			msg[0] ? msg : "-");
+	}
 	fprintf(f, "\n%-*s  %-*s  %-*s  %-*s  %-4s  %s\n", wc, "CONTAINER", wp,
 		"MOUNTPATH", wv, "VOLUME", ws, "SUBPATH", "MODE", "MESSAGE");
 	for (size_t i = 0; i < n; i++) {
@@ -647,11 +831,17 @@ void ccontainers_print(FILE *f, const struct ccontainer *cs, size_t n)
 			const struct cmount *cm = &cs[i].mounts[j];
 			const char *sub = cm->sub_path && *cm->sub_path ?
 					  cm->sub_path : "-";
+			const char *msg = cm->message;
 
+			if (!attached) {
+				waiting_for(vols, n_vols, cm->volume, wait,
+					    sizeof(wait));
+				msg = wait[0] ? wait : "not mounted yet";
+			}
 			fprintf(f, "%-*s  %-*s  %-*s  %-*s  %-4s  %s\n", wc,
 				cs[i].name, wp, cm->path, wv, cm->volume, ws,
 				sub, cm->read_only ? "ro" : "rw",
-				cm->message[0] ? cm->message : "-");
+				msg[0] ? msg : "-");
 		}
 	}
 }

@@ -261,6 +261,68 @@ int tree_add_mount(struct tree *t, const char *path, struct view *view)
 	return tree_add(t, path, &tmpl);
 }
 
+int tree_replace_mount(struct tree *t, const char *path, struct view *view,
+		       struct view **old_view)
+{
+	char *copy = strdup(path);
+	struct vnode *dir;
+	struct vnode *old;
+	struct vnode *vn;
+	char *name;
+	size_t index;
+	char *last;
+	int rc;
+
+	if (!copy)
+		return -ENOMEM;
+	pthread_rwlock_wrlock(&t->lock);
+	rc = walk_parent(t, copy, false, &dir, &last);
+	if (rc)
+		goto out_unlock;
+	old = find_child(dir, last);
+	rc = -ENOENT;
+	if (!old || old->kind != VNODE_MOUNT)
+		goto out_unlock;
+	rc = -ENOMEM;
+	vn = vnode_new(t, VNODE_MOUNT, last);
+	if (!vn)
+		goto out_unlock;
+	/* the name map's key is the old node's name: the new node takes it */
+	name = vn->name;
+	vn->name = old->name;
+	old->name = name;
+	rc = strmap_put(&dir->by_name, vn->name, strlen(vn->name), vn);
+	if (rc) {
+		old->name = vn->name;
+		vn->name = name;
+		vnode_unref(vn);
+		goto out_unlock;
+	}
+	view_ref(view);
+	vn->view = view;
+	vn->parent = dir;
+	for (index = 0; dir->children[index] != old; index++)
+		;
+	dir->children[index] = vn;
+	old->parent = NULL;
+	/* a request may still read old->view: it keeps its reference */
+	*old_view = old->view;
+	view_ref(old->view);
+	vnode_ref(dir);
+	pthread_rwlock_unlock(&t->lock);
+	if (t->fs)
+		fs_name_changed(t->fs, dir, last);
+	vnode_unref(dir);
+	vnode_unref(old);
+	free(copy);
+	return 0;
+
+out_unlock:
+	pthread_rwlock_unlock(&t->lock);
+	free(copy);
+	return rc;
+}
+
 static int tree_detach(struct tree *t, const char *path, bool only_empty)
 {
 	char *copy = strdup(path);

@@ -15,8 +15,23 @@ void store_ref(struct store *s)
 
 void store_unref(struct store *s)
 {
-	if (s && __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) == 0)
-		s->ops->destroy(s);
+	void (*fn)(void *arg);
+	void *arg;
+
+	if (!s || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	/* destroy frees the struct: read the request first */
+	fn = s->on_release;
+	arg = s->on_release_arg;
+	s->ops->destroy(s);
+	if (fn)
+		fn(arg);
+}
+
+void store_on_release(struct store *s, void (*fn)(void *arg), void *arg)
+{
+	s->on_release = fn;
+	s->on_release_arg = arg;
 }
 
 int store_charge(struct store *s, uint64_t bytes)

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "podvolfs/volume.h"
+#include "podvolfs/rmtree.h"
 
 static int empty_dir(int fd)
 {

@@ -8,7 +8,6 @@
  * in RAM, and with fsGroup the group and setgid bit (02777, 03777).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,25 +29,14 @@ static uint64_t size_limit(const struct spec_volume *sv)
 static int disk_dir_open(const struct spec_volume *sv,
 			 const struct volume_ctx *ctx, int *out)
 {
-	char path[512];
 	mode_t mode = 0777;
 	bool fresh;
 	int fd;
 	int rc;
 
-	snprintf(path, sizeof(path), "pods/%s/volumes", ctx->pod_uid);
-	rc = mkdirs_at(ctx->state_fd, path);
-	if (rc)
-		return rc;
-	snprintf(path, sizeof(path), "pods/%s/volumes/%s", ctx->pod_uid,
-		 sv->name);
-	fresh = mkdirat(ctx->state_fd, path, 0700) == 0;
-	if (!fresh && errno != EEXIST)
-		return -errno;
-	fd = openat(ctx->state_fd, path,
-		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = state_volume_open(ctx->state, ctx->pod_uid, sv->name, &fresh);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (fresh && ctx->has_fs_group) {
 		mode |= S_ISGID;
 		if (fchown(fd, -1, ctx->fs_group))
@@ -70,7 +58,7 @@ int emptydir_setup(const struct spec_volume *sv, const struct volume_ctx *ctx,
 {
 	const char *medium = sv->empty_dir.medium;
 	uint64_t limit = size_limit(sv);
-	int fd;
+	int fd = -1;
 	int rc;
 
 	if (strcmp(medium, "Memory") == 0) {

@@ -7,13 +7,19 @@
  * the mount's back. A hostPath is shared with the host, which may change
  * it at any time: the kernel keeps what it learns only for hostpath_cache
  * seconds and drops a file's pages on each open.
+ *
+ * The state, message and store of a volume change under v->lock; readers
+ * (the status file, the cluster layer) copy them with volume_get(). A
+ * change is announced through the changed callback after the lock is
+ * dropped, so that the callback may look at the volume again.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "podvolfs/volume.h"
+#include "volume_i.h"
 
 static const struct view_cache owned_cache = {
 	.attr_timeout = 3600.0,
@@ -25,6 +31,10 @@ static const struct view_cache owned_cache = {
 const char *volume_state_name(enum volume_state state)
 {
 	switch (state) {
+	case VOLUME_PENDING:
+		return "Pending";
+	case VOLUME_PREPARING:
+		return "Preparing";
 	case VOLUME_READY:
 		return "Ready";
 	case VOLUME_FAILED:
@@ -35,9 +45,63 @@ const char *volume_state_name(enum volume_state state)
 	return "Unknown";
 }
 
+bool volume_state_settled(enum volume_state state)
+{
+	return state != VOLUME_PENDING && state != VOLUME_PREPARING;
+}
+
+void volume_set(struct volume *v, enum volume_state state,
+		struct store *store, const char *fmt, ...)
+{
+	struct store *old = NULL;
+	bool changed;
+	va_list ap;
+
+	pthread_mutex_lock(&v->lock);
+	changed = v->state != state || store;
+	v->state = state;
+	va_start(ap, fmt);
+	vsnprintf(v->message, sizeof(v->message), fmt, ap);
+	va_end(ap);
+	if (store) {
+		old = v->store;
+		v->store = store;
+		v->generation++;
+	}
+	pthread_mutex_unlock(&v->lock);
+	store_unref(old);
+	if (changed && v->changed)
+		v->changed(v->changed_arg);
+}
+
+void volume_progress(struct volume *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&v->lock);
+	va_start(ap, fmt);
+	vsnprintf(v->message, sizeof(v->message), fmt, ap);
+	va_end(ap);
+	pthread_mutex_unlock(&v->lock);
+}
+
+void volume_get(struct volume *v, struct volume_info *out, bool want_store)
+{
+	pthread_mutex_lock(&v->lock);
+	out->state = v->state;
+	memcpy(out->message, v->message, sizeof(out->message));
+	out->generation = v->generation;
+	out->store = want_store && v->state == VOLUME_READY ? v->store : NULL;
+	if (out->store)
+		store_ref(out->store);
+	pthread_mutex_unlock(&v->lock);
+}
+
 static int setup_emptydir(struct volume *v, const struct spec_volume *sv,
 			  const struct volume_ctx *ctx)
 {
+	char msg[VOLUME_MESSAGE_LEN];
+	struct store *store;
 	char detail[64];
 
 	snprintf(detail, sizeof(detail), "medium=%s",
@@ -46,15 +110,18 @@ static int setup_emptydir(struct volume *v, const struct spec_volume *sv,
 	if (!v->detail)
 		return -ENOMEM;
 	v->cache = owned_cache;
-	if (emptydir_setup(sv, ctx, &v->store, v->message, sizeof(v->message)))
-		v->state = VOLUME_FAILED;
+	if (emptydir_setup(sv, ctx, &store, msg, sizeof(msg)))
+		volume_set(v, VOLUME_FAILED, NULL, "%s", msg);
+	else
+		volume_set(v, VOLUME_READY, store, "%s", "");
 	return 0;
 }
 
 static int setup_hostpath(struct volume *v, const struct spec_volume *sv,
 			  const struct volume_ctx *ctx)
 {
-	size_t n;
+	char msg[VOLUME_MESSAGE_LEN];
+	struct store *store;
 
 	if (sv->host_path.type[0]) {
 		if (asprintf(&v->detail, "type=%s", sv->host_path.type) < 0) {
@@ -73,27 +140,27 @@ static int setup_hostpath(struct volume *v, const struct spec_volume *sv,
 	v->cache.cache_readdir = false;
 	v->cache.changes_behind = true;
 	/* The kubelet's FailedMount event, which its users grep for */
-	n = snprintf(v->message, sizeof(v->message),
-		     "MountVolume.SetUp failed for volume \"%s\" : ", sv->name);
-	if (n >= sizeof(v->message))
-		n = sizeof(v->message) - 1;
-	if (hostpath_setup(sv, &v->store, v->message + n,
-			   sizeof(v->message) - n))
-		v->state = VOLUME_FAILED;
+	if (hostpath_setup(sv, &store, msg, sizeof(msg)))
+		volume_set(v, VOLUME_FAILED, NULL,
+			   "MountVolume.SetUp failed for volume \"%s\" : %s",
+			   sv->name, msg);
 	else
-		v->message[0] = '\0';
+		volume_set(v, VOLUME_READY, store, "%s", "");
 	return 0;
 }
 
-int volume_setup(struct volume *v, const struct spec_volume *sv,
+int volume_start(struct volume *v, const struct spec_volume *sv,
 		 const struct volume_ctx *ctx)
 {
 	memset(v, 0, sizeof(*v));
+	pthread_mutex_init(&v->lock, NULL);
+	v->state = VOLUME_PENDING;
 	v->name = strdup(sv->name);
 	v->type = strdup(sv->source);
 	if (!v->name || !v->type)
 		goto out_nomem;
-	v->state = VOLUME_READY;
+	v->changed = ctx->changed;
+	v->changed_arg = ctx->changed_arg;
 	if (sv->type == SPEC_VOL_EMPTYDIR) {
 		if (setup_emptydir(v, sv, ctx))
 			goto out_nomem;
@@ -104,9 +171,15 @@ int volume_setup(struct volume *v, const struct spec_volume *sv,
 			goto out_nomem;
 		return 0;
 	}
-	v->state = VOLUME_UNSUPPORTED;
-	snprintf(v->message, sizeof(v->message),
-		 "volume type \"%s\" is not supported yet", sv->source);
+	if (sv->type == SPEC_VOL_GITREPO) {
+		/* each checkout changes only through the mount; a re-sync is a new store */
+		v->cache = owned_cache;
+		if (gitrepo_start(v, sv, ctx))
+			goto out_nomem;
+		return 0;
+	}
+	volume_set(v, VOLUME_UNSUPPORTED, NULL,
+		   "volume type \"%s\" is not supported yet", sv->source);
 	return 0;
 
 out_nomem:
@@ -114,11 +187,30 @@ out_nomem:
 	return -ENOMEM;
 }
 
+void volume_unservable(struct volume *v, int err)
+{
+	volume_set(v, VOLUME_FAILED, NULL, "cannot serve: %s", strerror(-err));
+}
+
+void volume_stop(struct volume *v)
+{
+	struct volume_source *src = v->src;
+
+	if (!src)
+		return;
+	src->stop(src);
+}
+
 void volume_release(struct volume *v)
 {
+	if (v->src) {
+		volume_stop(v);
+		v->src->free(v->src);
+	}
 	store_unref(v->store);
 	free(v->detail);
 	free(v->type);
 	free(v->name);
+	pthread_mutex_destroy(&v->lock);
 	memset(v, 0, sizeof(*v));
 }

@@ -1,0 +1,34 @@
+/*
+ * volume_i.h - private to the volume layer: how sources change a volume.
+ *
+ * Only code in src/volume/ changes a volume's state, message and store,
+ * through these calls, which take v->lock and announce changes once the
+ * lock is dropped.
+ */
+#ifndef PODVOLFS_VOLUME_I_H
+#define PODVOLFS_VOLUME_I_H
+
+#include "podvolfs/volume.h"
+
+/* A slow source's background work, embedded first in the source's struct. */
+struct volume_source {
+	/* Cancels the work and waits until none runs; a second call does nothing. */
+	void (*stop)(struct volume_source *src);
+	/* Frees the source, after stop. */
+	void (*free)(struct volume_source *src);
+};
+
+/*
+ * Sets @v's state and message. With @store (its reference passes to @v),
+ * serves it from now on as a new generation; the previous store's reference
+ * is dropped. Announces the change unless only the message changed.
+ */
+void volume_set(struct volume *v, enum volume_state state,
+		struct store *store, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Replaces the message only (progress); announces nothing. */
+void volume_progress(struct volume *v, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif
