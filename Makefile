@@ -120,7 +120,7 @@ demo: install-deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) examples/demo
 
-# Timings: never part of check. bench/run installs fio, bindfs, mergerfs, rclone.
+# Timings: never part of check. install-deps brings fio, bindfs, mergerfs, rclone.
 bench: install-deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) QUICK=$(QUICK) bench/run
