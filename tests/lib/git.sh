@@ -22,7 +22,10 @@
 #                              the STATE (3) or MESSAGE (6) column of VOL in
 #                              POD's status (or in FILE, a copy of it)
 #   wait_state POD VOL STATE [TIMEOUT]
-#                              waits (default 30 s) until VOL is in STATE
+#                              waits (default 30 s) until VOL is in STATE;
+#                              the read of status that showed it is left in
+#                              $TMPD/snap, for vol_field POD VOL 6 $TMPD/snap
+#                              (a second read may find the next state)
 #   git_helpers                pids of this case's clone processes
 #
 # Servers pick free ports, log into $TMPD (their noise is not podvolfs's),
@@ -156,7 +159,8 @@ vol_field() {
 }
 
 wait_state() {
-	_wait_for "[ \"\$(vol_field $1 $2 3)\" = $3 ]" "${4:-30}" ||
+	_wait_for "cat $MNT/default/$1/status >$TMPD/snap 2>/dev/null &&
+		[ \"\$(vol_field $1 $2 3 $TMPD/snap)\" = $3 ]" "${4:-30}" ||
 		_fail "volume $2 of pod $1 is not $3: $(cat "$MNT/default/$1/status" 2>&1)"
 }
 

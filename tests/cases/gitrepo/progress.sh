@@ -61,10 +61,10 @@ while cat "$s" >"$TMPD/status" && [ "$(vol_field slow repo 3 "$TMPD/status")" = 
 	if [ ${#seen[@]} -eq 2 ]; then
 		# while it clones: no directory, a waiting container, the rest served
 		[ ! -e "$MNT/default/slow/volumes/repo" ] || _fail "a directory while cloning"
-		grep -q '^app  *app  *ContainerCreating  *waiting for volume "repo" (Preparing)' "$s" ||
-			_fail "container while cloning: $(cat "$s")"
-		grep -q '^app  */repo  *repo  .*waiting for volume "repo" (Preparing)' "$s" ||
-			_fail "mount while cloning: $(cat "$s")"
+		grep -q '^app  *app  *ContainerCreating  *waiting for volume "repo" (Preparing)' "$TMPD/status" ||
+			_fail "container while cloning: $(cat "$TMPD/status")"
+		grep -q '^app  */repo  *repo  .*waiting for volume "repo" (Preparing)' "$TMPD/status" ||
+			_fail "mount while cloning: $(cat "$TMPD/status")"
 		echo x >"$MNT/default/slow/volumes/scratch/x"
 		echo y >"$MNT/default/other/volumes/data/y"
 		_assert_eq "$(cat "$MNT/default/other/volumes/data/y")" y "another pod while cloning"

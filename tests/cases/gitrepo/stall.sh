@@ -54,8 +54,8 @@ ls "$MNT/default" >/dev/null
 [ $(($(_now_us) - t0)) -lt 1000000 ] || _fail "the mount waited for the stalled clone"
 
 wait_state stuck repo Pending 20
-vol_field stuck repo 6 | grep -q "^next try at .*: MountVolume.SetUp failed for volume \"repo\" : no data from git://127.0.0.1:$PROXY_PORT/big.git for 2 seconds$" ||
-	_fail "message of a stalled clone: $(vol_field stuck repo 6)"
+vol_field stuck repo 6 "$TMPD/snap" | grep -q "^next try at .*: MountVolume.SetUp failed for volume \"repo\" : no data from git://127.0.0.1:$PROXY_PORT/big.git for 2 seconds$" ||
+	_fail "message of a stalled clone: $(vol_field stuck repo 6 "$TMPD/snap")"
 [ ! -e "$MNT/default/stuck/volumes/repo" ] || _fail "a directory for a stalled clone"
 
 # the next try stalls again; the unmount does not wait for it
