@@ -181,6 +181,24 @@ static int walk_parent(struct tree *t, char *copy, bool create,
 }
 
 /*
+ * Ends an edit made holding t->lock for writing: drops the lock, then, if
+ * @dir is set, tells the FUSE layer that its entry @name changed, @dir
+ * kept alive meanwhile, then drops @gone, a node the edit took out of the
+ * tree (or NULL), whose last reference may go with it.
+ */
+static void edit_end(struct tree *t, struct vnode *dir, const char *name,
+		     struct vnode *gone)
+{
+	if (dir)
+		vnode_ref(dir);
+	pthread_rwlock_unlock(&t->lock);
+	if (dir && t->fs)
+		fs_name_changed(t->fs, dir, name);
+	vnode_unref(dir);
+	vnode_unref(gone);
+}
+
+/*
  * Adds a node at @path with the kind and payload of @tmpl, all under the
  * lock, so no request sees it half made. The new name is announced to the
  * kernel after the lock is dropped, so that no negative dentry it cached
@@ -189,9 +207,10 @@ static int walk_parent(struct tree *t, char *copy, bool create,
 static int tree_add(struct tree *t, const char *path, const struct vnode *tmpl)
 {
 	char *copy = strdup(path);
+	struct vnode *changed = NULL;
+	char *last = NULL;
 	struct vnode *dir;
 	struct vnode *vn;
-	char *last;
 	int rc;
 
 	if (!copy)
@@ -199,20 +218,20 @@ static int tree_add(struct tree *t, const char *path, const struct vnode *tmpl)
 	pthread_rwlock_wrlock(&t->lock);
 	rc = walk_parent(t, copy, true, &dir, &last);
 	if (rc)
-		goto out_unlock;
+		goto out_end;
 	vn = find_child(dir, last);
 	if (vn) {
 		rc = tmpl->kind == VNODE_DIR && vn->kind == VNODE_DIR ? 0 : -EEXIST;
-		goto out_unlock;
+		goto out_end;
 	}
 	rc = -ENOMEM;
 	vn = vnode_new(t, tmpl->kind, last);
 	if (!vn)
-		goto out_unlock;
+		goto out_end;
 	rc = add_child(dir, vn);
 	if (rc) {
 		vnode_unref(vn);
-		goto out_unlock;
+		goto out_end;
 	}
 	vn->content = tmpl->content;
 	vn->ctx = tmpl->ctx;
@@ -220,16 +239,9 @@ static int tree_add(struct tree *t, const char *path, const struct vnode *tmpl)
 	vn->view = tmpl->view;
 	if (vn->view)
 		view_ref(vn->view);
-	vnode_ref(dir);
-	pthread_rwlock_unlock(&t->lock);
-	if (t->fs)
-		fs_name_changed(t->fs, dir, last);
-	vnode_unref(dir);
-	free(copy);
-	return 0;
-
-out_unlock:
-	pthread_rwlock_unlock(&t->lock);
+	changed = dir;
+out_end:
+	edit_end(t, changed, last, NULL);
 	free(copy);
 	return rc;
 }
@@ -265,12 +277,14 @@ int tree_replace_mount(struct tree *t, const char *path, struct view *view,
 		       struct view **old_view)
 {
 	char *copy = strdup(path);
+	struct vnode *changed = NULL;
+	struct vnode *gone = NULL;
+	char *last = NULL;
 	struct vnode *dir;
 	struct vnode *old;
 	struct vnode *vn;
 	char *name;
 	size_t index;
-	char *last;
 	int rc;
 
 	if (!copy)
@@ -278,15 +292,15 @@ int tree_replace_mount(struct tree *t, const char *path, struct view *view,
 	pthread_rwlock_wrlock(&t->lock);
 	rc = walk_parent(t, copy, false, &dir, &last);
 	if (rc)
-		goto out_unlock;
+		goto out_end;
 	old = find_child(dir, last);
 	rc = -ENOENT;
 	if (!old || old->kind != VNODE_MOUNT)
-		goto out_unlock;
+		goto out_end;
 	rc = -ENOMEM;
 	vn = vnode_new(t, VNODE_MOUNT, last);
 	if (!vn)
-		goto out_unlock;
+		goto out_end;
 	/* the name map's key is the old node's name: the new node takes it */
 	name = vn->name;
 	vn->name = old->name;
@@ -296,7 +310,7 @@ int tree_replace_mount(struct tree *t, const char *path, struct view *view,
 		old->name = vn->name;
 		vn->name = name;
 		vnode_unref(vn);
-		goto out_unlock;
+		goto out_end;
 	}
 	view_ref(view);
 	vn->view = view;
@@ -308,17 +322,10 @@ int tree_replace_mount(struct tree *t, const char *path, struct view *view,
 	/* a request may still read old->view: it keeps its reference */
 	*old_view = old->view;
 	view_ref(old->view);
-	vnode_ref(dir);
-	pthread_rwlock_unlock(&t->lock);
-	if (t->fs)
-		fs_name_changed(t->fs, dir, last);
-	vnode_unref(dir);
-	vnode_unref(old);
-	free(copy);
-	return 0;
-
-out_unlock:
-	pthread_rwlock_unlock(&t->lock);
+	changed = dir;
+	gone = old;
+out_end:
+	edit_end(t, changed, last, gone);
 	free(copy);
 	return rc;
 }
@@ -326,10 +333,12 @@ out_unlock:
 static int tree_detach(struct tree *t, const char *path, bool only_empty)
 {
 	char *copy = strdup(path);
+	struct vnode *changed = NULL;
+	struct vnode *gone = NULL;
+	char *last = NULL;
 	struct vnode *dir;
 	struct vnode *vn;
 	size_t index;
-	char *last;
 	int rc;
 
 	if (!copy)
@@ -337,14 +346,14 @@ static int tree_detach(struct tree *t, const char *path, bool only_empty)
 	pthread_rwlock_wrlock(&t->lock);
 	rc = walk_parent(t, copy, false, &dir, &last);
 	if (rc)
-		goto out_unlock;
+		goto out_end;
 	vn = find_child(dir, last);
 	rc = -ENOENT;
 	if (!vn)
-		goto out_unlock;
+		goto out_end;
 	rc = -ENOTEMPTY;
 	if (only_empty && vn->n_children)
-		goto out_unlock;
+		goto out_end;
 	detach_all(vn);
 	strmap_del(&dir->by_name, vn->name, strlen(vn->name));
 	/* linear, as the memmove that keeps the order is */
@@ -354,17 +363,11 @@ static int tree_detach(struct tree *t, const char *path, bool only_empty)
 		(dir->n_children - index - 1) * sizeof(*dir->children));
 	dir->n_children--;
 	vn->parent = NULL;
-	vnode_ref(dir);
-	pthread_rwlock_unlock(&t->lock);
-	if (t->fs)
-		fs_name_changed(t->fs, dir, vn->name);
-	vnode_unref(dir);
-	vnode_unref(vn);
-	free(copy);
-	return 0;
-
-out_unlock:
-	pthread_rwlock_unlock(&t->lock);
+	rc = 0;
+	changed = dir;
+	gone = vn;
+out_end:
+	edit_end(t, changed, last, gone);
 	free(copy);
 	return rc;
 }
