@@ -122,12 +122,13 @@ int tree_replace_mount(struct tree *t, const char *path, struct view *view,
 		       struct view **old);
 
 /*
- * Asks the kernel to forget every name it caches in the directories of
- * @view, a view that tree_replace_mount() replaced, so that the inodes of
- * the old content are released once nothing uses them (the kernel keeps
- * unused names cached otherwise). Names in use go when their user lets
- * go of them; call this again now and then until only the caller holds
- * @view. Holds no lock while it talks to the kernel. Can't fail.
+ * Asks the tree's reader to let go of what it caches of @view, a view
+ * that tree_replace_mount() replaced: the FUSE layer makes the kernel
+ * forget every name it caches in the directories of @view, so that the
+ * inodes of the old content are released once nothing uses them (the
+ * kernel keeps unused names cached otherwise). Names in use go when their
+ * user lets go of them; call this again now and then until only the
+ * caller holds @view. Does nothing without a reader. Can't fail.
  */
 void tree_sweep_view(struct tree *t, struct view *view);
 
@@ -140,6 +141,35 @@ int tree_remove(struct tree *t, const char *path);
 
 /* Removes the directory @path if it has no entries. Returns 0, -ENOENT or -ENOTEMPTY. */
 int tree_remove_empty(struct tree *t, const char *path);
+
+struct vnode;
+
+/*
+ * What the tree tells its reader (the FUSE layer), which registers these
+ * with tree_set_reader() so that the tree never calls up into it. Each is
+ * called from the thread that changed the tree, holding no tree lock; a
+ * NULL member is not called.
+ */
+struct tree_reader_ops {
+	/*
+	 * The entry @name of the directory @dir was added, removed, or given
+	 * a new node (tree_replace_mount()): what the reader cached of that
+	 * name and of @dir's listing is stale. @dir is referenced for the
+	 * call's duration.
+	 */
+	void (*entry_changed)(void *arg, struct vnode *dir, const char *name);
+	/* tree_sweep_view() was called on @view: see there. */
+	void (*sweep_view)(void *arg, struct view *view);
+};
+
+/*
+ * Makes @ops, called with @arg, the tree's reader, in place of any other;
+ * NULL @ops unsets it. @ops must outlive the registration. The tree does
+ * not wait for a callback in flight: unset the reader before @arg goes,
+ * once nothing changes the tree any more. Can't fail.
+ */
+void tree_set_reader(struct tree *t, const struct tree_reader_ops *ops,
+		     void *arg);
 
 struct fs_config {
 	unsigned max_write;		/* bytes; the kernel's max_write */

@@ -43,7 +43,8 @@ struct tree {
 	pthread_rwlock_t lock;
 	struct vnode *root;
 	uint64_t next_ino;		/* protected by lock */
-	struct fs *fs;			/* told about removed names; may be NULL */
+	const struct tree_reader_ops *reader;	/* or NULL; protected by lock */
+	void *reader_arg;		/* protected by lock */
 };
 
 /*
@@ -115,15 +116,6 @@ int tree_list(struct tree *t, struct vnode *dir, struct tree_dirent **out,
 void tree_list_free(struct tree_dirent *ents, size_t n);
 
 /*
- * Called by the tree, holding no lock, after it added @name to @parent or
- * removed it: the kernel forgets what it cached of that name and listing.
- */
-void fs_name_changed(struct fs *fs, struct vnode *parent, const char *name);
-
-/* The node id of @vn's fnode if the kernel knows it, else 0. */
-uint64_t fs_vnode_nodeid(struct fs *fs, struct vnode *vn);
-
-/*
  * Finds or makes the fnode for (@view, @sn), or for @vn when @view is NULL,
  * and counts one kernel lookup on it. Consumes the caller's reference to @sn
  * or @vn. Returns NULL (the reference dropped) on allocation failure.
@@ -166,6 +158,13 @@ void fs_siblings_begin(struct fs *fs, struct fnode *fn, bool pages,
  * this reply, and a lookup while it waits for a request thread).
  */
 void fs_siblings_end(struct fs *fs, struct siblings *sib, const char *name);
+
+/*
+ * sweep.c: makes the kernel forget every name it caches in the directories
+ * of @view, a replaced view (tree_sweep_view()). Holds no lock while it
+ * talks to the kernel.
+ */
+void fs_sweep_view(struct fs *fs, struct view *view);
 
 /* notify.c: notifications sent by a thread of their own. */
 void fs_notify_init(struct fs *fs);

@@ -230,12 +230,13 @@ uint64_t fnode_id(struct fs *fs, struct fnode *fn)
 	return fn == fs->root ? FUSE_ROOT_ID : (uint64_t)(uintptr_t)fn;
 }
 
-uint64_t fs_vnode_nodeid(struct fs *fs, struct vnode *vn)
+/* The node id of @vn's fnode if the kernel knows it, else 0. */
+static uint64_t vnode_nodeid(struct fs *fs, struct vnode *vn)
 {
 	struct fnode *fn;
 	uint64_t id = 0;
 
-	if (vn == fs->tree->root)
+	if (vn == fs->root->vn)
 		return FUSE_ROOT_ID;
 	pthread_mutex_lock(&fs->lock);
 	for (fn = fs->buckets[key_hash(fs, NULL, vn)]; fn; fn = fn->next) {
@@ -322,18 +323,30 @@ void fs_siblings_end(struct fs *fs, struct siblings *sib, const char *name)
  * added name, for as long as the entry timeout: tell it now. Also drop the
  * directory's cached attributes and listing.
  */
-void fs_name_changed(struct fs *fs, struct vnode *parent, const char *name)
+static void entry_changed(void *arg, struct vnode *parent, const char *name)
 {
+	struct fs *fs = arg;
 	uint64_t id;
 
 	if (!fs->se)
 		return;
-	id = fs_vnode_nodeid(fs, parent);
+	id = vnode_nodeid(fs, parent);
 	if (!id)
 		return;
 	fuse_lowlevel_notify_inval_entry(fs->se, id, name, strlen(name));
 	fuse_lowlevel_notify_inval_inode(fs->se, id, 0, 0);
 }
+
+static void sweep_view(void *arg, struct view *view)
+{
+	fs_sweep_view(arg, view);
+}
+
+/* How the tree reaches this layer. */
+static const struct tree_reader_ops tree_reader = {
+	.entry_changed = entry_changed,
+	.sweep_view = sweep_view,
+};
 
 struct fs *fs_new(struct tree *t, const struct fs_config *cfg)
 {
@@ -354,7 +367,7 @@ struct fs *fs_new(struct tree *t, const struct fs_config *cfg)
 	vnode_ref(t->root);
 	fs->root->vn = t->root;
 	fs->root->nlookup = 1;
-	t->fs = fs;
+	tree_set_reader(t, &tree_reader, fs);
 	return fs;
 
 out_free:
@@ -376,7 +389,7 @@ void fs_free(struct fs *fs)
 {
 	if (!fs)
 		return;
-	fs->tree->fs = NULL;
+	tree_set_reader(fs->tree, NULL, NULL);
 	for (size_t i = 0; i < fs->n_buckets; i++) {
 		struct fnode *fn = fs->buckets[i];
 

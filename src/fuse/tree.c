@@ -5,6 +5,8 @@
  * ("default/fortune/volumes/html"). A removed subtree is detached at once
  * and its nodes live on while the kernel still references them, so a
  * process inside a removed pod gets ENOENT on new lookups, not a crash.
+ * The FUSE layer registers callbacks (tree_set_reader()) through which the
+ * tree tells it what changed: the tree never calls into it.
  * A directory keeps its children in an array, in the order they came, and
  * finds them by name through a strmap: a namespace holds every replica of
  * its workloads, a pod's volumes/ and a container's directory as many
@@ -91,6 +93,15 @@ void tree_free(struct tree *t)
 	vnode_unref(t->root);
 	pthread_rwlock_destroy(&t->lock);
 	free(t);
+}
+
+void tree_set_reader(struct tree *t, const struct tree_reader_ops *ops,
+		     void *arg)
+{
+	pthread_rwlock_wrlock(&t->lock);
+	t->reader = ops;
+	t->reader_arg = ops ? arg : NULL;
+	pthread_rwlock_unlock(&t->lock);
 }
 
 /* Caller holds t->lock. */
@@ -182,18 +193,21 @@ static int walk_parent(struct tree *t, char *copy, bool create,
 
 /*
  * Ends an edit made holding t->lock for writing: drops the lock, then, if
- * @dir is set, tells the FUSE layer that its entry @name changed, @dir
- * kept alive meanwhile, then drops @gone, a node the edit took out of the
- * tree (or NULL), whose last reference may go with it.
+ * @dir is set, tells the reader that its entry @name changed, @dir kept
+ * alive meanwhile, then drops @gone, a node the edit took out of the tree
+ * (or NULL), whose last reference may go with it.
  */
 static void edit_end(struct tree *t, struct vnode *dir, const char *name,
 		     struct vnode *gone)
 {
+	const struct tree_reader_ops *reader = t->reader;
+	void *arg = t->reader_arg;
+
 	if (dir)
 		vnode_ref(dir);
 	pthread_rwlock_unlock(&t->lock);
-	if (dir && t->fs)
-		fs_name_changed(t->fs, dir, name);
+	if (dir && reader && reader->entry_changed)
+		reader->entry_changed(arg, dir, name);
 	vnode_unref(dir);
 	vnode_unref(gone);
 }
@@ -370,6 +384,19 @@ out_end:
 	edit_end(t, changed, last, gone);
 	free(copy);
 	return rc;
+}
+
+void tree_sweep_view(struct tree *t, struct view *view)
+{
+	const struct tree_reader_ops *reader;
+	void *arg;
+
+	pthread_rwlock_rdlock(&t->lock);
+	reader = t->reader;
+	arg = t->reader_arg;
+	pthread_rwlock_unlock(&t->lock);
+	if (reader && reader->sweep_view)
+		reader->sweep_view(arg, view);
 }
 
 int tree_remove(struct tree *t, const char *path)
