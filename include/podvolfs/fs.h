@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "podvolfs/store.h"
 
@@ -142,7 +143,39 @@ int tree_remove(struct tree *t, const char *path);
 /* Removes the directory @path if it has no entries. Returns 0, -ENOENT or -ENOTEMPTY. */
 int tree_remove_empty(struct tree *t, const char *path);
 
+/* What a node of the tree is. */
+enum vnode_kind {
+	VNODE_DIR,			/* a namespace, a pod, volumes/, ... */
+	VNODE_FILE,			/* contents made on each read: status */
+	VNODE_MOUNT,			/* a view's root shows there */
+};
+
+/* A node of the tree, reference counted; what the FUSE layer reads. */
 struct vnode;
+
+void vnode_ref(struct vnode *vn);
+/* Drops one reference; the last one frees a detached node. Accepts NULL. */
+void vnode_unref(struct vnode *vn);
+
+/*
+ * What never changes in a node: its kind, its inode number (counting from
+ * 1, below 1 << VOL_SHIFT), the time it was made (all its timestamps) and,
+ * for a VNODE_MOUNT, its view, which the node keeps referenced while the
+ * caller holds the node. Take no lock. Can't fail.
+ */
+enum vnode_kind vnode_kind(const struct vnode *vn);
+uint64_t vnode_ino(const struct vnode *vn);
+struct timespec vnode_time(const struct vnode *vn);
+struct view *vnode_view(const struct vnode *vn);
+
+/*
+ * Makes the contents of the VNODE_FILE @vn now, as tree_content_fn says:
+ * the buffer in *@buf is the caller's. Returns 0 or -errno.
+ */
+int vnode_content(const struct vnode *vn, char **buf, size_t *len);
+
+/* The root directory, with a new reference. Can't fail. */
+struct vnode *tree_root(struct tree *t);
 
 /*
  * What the tree tells its reader (the FUSE layer), which registers these

@@ -16,12 +16,6 @@
 #include "podvolfs/fs.h"
 #include "podvolfs/strmap.h"
 
-enum vnode_kind {
-	VNODE_DIR,
-	VNODE_FILE,
-	VNODE_MOUNT,
-};
-
 struct vnode {
 	enum vnode_kind kind;
 	char *name;
@@ -87,9 +81,6 @@ struct fs {
 
 /* Virtual inode numbers live below this; volume inodes above (vol_id << VOL_SHIFT). */
 #define VOL_SHIFT 40
-
-void vnode_ref(struct vnode *vn);
-void vnode_unref(struct vnode *vn);
 
 /* The child @name of @dir with a new reference, or NULL. */
 struct vnode *tree_lookup(struct tree *t, struct vnode *dir, const char *name);

@@ -364,8 +364,7 @@ struct fs *fs_new(struct tree *t, const struct fs_config *cfg)
 	fs_notify_init(fs);
 	fs->tree = t;
 	fs->cfg = *cfg;
-	vnode_ref(t->root);
-	fs->root->vn = t->root;
+	fs->root->vn = tree_root(t);
 	fs->root->nlookup = 1;
 	tree_set_reader(t, &tree_reader, fs);
 	return fs;

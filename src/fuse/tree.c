@@ -37,6 +37,31 @@ void vnode_unref(struct vnode *vn)
 	free(vn);
 }
 
+enum vnode_kind vnode_kind(const struct vnode *vn)
+{
+	return vn->kind;
+}
+
+uint64_t vnode_ino(const struct vnode *vn)
+{
+	return vn->ino;
+}
+
+struct timespec vnode_time(const struct vnode *vn)
+{
+	return vn->time;
+}
+
+struct view *vnode_view(const struct vnode *vn)
+{
+	return vn->view;
+}
+
+int vnode_content(const struct vnode *vn, char **buf, size_t *len)
+{
+	return vn->content(vn->ctx, buf, len);
+}
+
 static struct vnode *vnode_new(struct tree *t, enum vnode_kind kind,
 			       const char *name)
 {
@@ -93,6 +118,12 @@ void tree_free(struct tree *t)
 	vnode_unref(t->root);
 	pthread_rwlock_destroy(&t->lock);
 	free(t);
+}
+
+struct vnode *tree_root(struct tree *t)
+{
+	vnode_ref(t->root);
+	return t->root;
 }
 
 void tree_set_reader(struct tree *t, const struct tree_reader_ops *ops,
