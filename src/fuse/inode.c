@@ -1,5 +1,5 @@
 /*
- * inode.c - views and the FUSE inode table.
+ * inode.c - the FUSE inode table.
  *
  * Every entry the kernel is handed (lookup, the create family, readdirplus)
  * adds one to the fnode's lookup count; forget subtracts. At zero the fnode
@@ -7,7 +7,6 @@
  * a store node (a RAM file's data) or to a removed pod's store.
  */
 #define FUSE_USE_VERSION 314
-#include <errno.h>
 #include <fuse_lowlevel.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,56 +16,6 @@
 
 _Static_assert(sizeof(fuse_ino_t) >= sizeof(uintptr_t),
 	       "fnode addresses are used as FUSE node ids");
-
-struct view *view_new_at(struct store *store, struct snode *root,
-			 uint32_t vol_id, bool read_only,
-			 const struct view_cache *cache)
-{
-	struct view *v = calloc(1, sizeof(*v));
-
-	if (!v)
-		return NULL;
-	store_get(root);
-	v->root = root;
-	store_ref(store);
-	v->store = store;
-	v->read_only = read_only;
-	v->vol_id = vol_id;
-	v->cache = *cache;
-	v->refs = 1;
-	return v;
-}
-
-struct view *view_new(struct store *store, uint32_t vol_id, bool read_only,
-		      const struct view_cache *cache)
-{
-	struct snode *root;
-	struct view *v;
-	int rc;
-
-	rc = store->ops->root(store, &root);
-	if (rc) {
-		errno = -rc;
-		return NULL;
-	}
-	v = view_new_at(store, root, vol_id, read_only, cache);
-	store_put(root);
-	return v;
-}
-
-void view_ref(struct view *v)
-{
-	__atomic_add_fetch(&v->refs, 1, __ATOMIC_RELAXED);
-}
-
-void view_unref(struct view *v)
-{
-	if (!v || __atomic_sub_fetch(&v->refs, 1, __ATOMIC_ACQ_REL) != 0)
-		return;
-	store_put(v->root);
-	store_unref(v->store);
-	free(v);
-}
 
 static size_t key_hash(const struct fs *fs, const void *a, const void *b)
 {

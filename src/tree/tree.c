@@ -1,22 +1,56 @@
 /*
- * tree.c - the virtual upper levels of the mounted tree.
+ * tree.c - the namespace the mount shows: namespaces, pods, their views.
  *
  * The cluster layer adds and removes pods here at run time by path
- * ("default/fortune/volumes/html"). A removed subtree is detached at once
- * and its nodes live on while the kernel still references them, so a
- * process inside a removed pod gets ENOENT on new lookups, not a crash.
- * The FUSE layer registers callbacks (tree_set_reader()) through which the
- * tree tells it what changed: the tree never calls into it.
+ * ("default/fortune/volumes/html"); the FUSE layer looks nodes up and
+ * lists them. A removed subtree is detached at once and its nodes live on
+ * while the kernel still references them, so a process inside a removed
+ * pod gets ENOENT on new lookups, not a crash. The FUSE layer registers
+ * callbacks (tree_set_reader()) through which the tree tells it what
+ * changed: the tree never calls into it.
  * A directory keeps its children in an array, in the order they came, and
  * finds them by name through a strmap: a namespace holds every replica of
  * its workloads, a pod's volumes/ and a container's directory as many
  * entries as the manifest has volumes or volumeMounts.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fs_i.h"
+#include "podvolfs/strmap.h"
+#include "podvolfs/tree.h"
+
+struct vnode {
+	enum vnode_kind kind;
+	char *name;
+	struct vnode *parent;		/* NULL once detached; protected by tree->lock */
+	struct vnode **children;	/* protected by tree->lock */
+	size_t n_children;		/* protected by tree->lock */
+	size_t cap_children;		/* protected by tree->lock */
+	struct strmap by_name;		/* the children; protected by tree->lock */
+	uint64_t ino;			/* st_ino, below 1 << VOL_SHIFT */
+	struct timespec time;		/* when it was made; all its timestamps */
+	tree_content_fn content;	/* VNODE_FILE */
+	void *ctx;			/* VNODE_FILE */
+	void (*ctx_free)(void *ctx);	/* VNODE_FILE */
+	struct view *view;		/* VNODE_MOUNT, one reference */
+	unsigned long refs;		/* atomic: the parent's link and each reader's */
+};
+
+/*
+ * lock guards the shape of the tree. Nothing outside the tree runs under it
+ * but what a detached node's last reference releases (its view, so perhaps
+ * its store; a file's ctx_free); the reader's callbacks run after it is
+ * dropped.
+ */
+struct tree {
+	pthread_rwlock_t lock;
+	struct vnode *root;
+	uint64_t next_ino;		/* protected by lock */
+	const struct tree_reader_ops *reader;	/* or NULL; protected by lock */
+	void *reader_arg;		/* protected by lock */
+};
 
 void vnode_ref(struct vnode *vn)
 {
