@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "podvolfs/fs.h"
+#include "podvolfs/tree.h"
 
 struct cluster_config {
 	const char *source;		/* absolute path of a file or directory */

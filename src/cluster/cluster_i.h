@@ -17,9 +17,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "podvolfs/fs.h"
 #include "podvolfs/spec.h"
 #include "podvolfs/state.h"
+#include "podvolfs/tree.h"
 #include "podvolfs/volume.h"
 #include "podvolfs/workq.h"
 

@@ -68,18 +68,18 @@ static bool is_read_only(const struct fnode *fn)
 static void virtual_stat(struct vnode *vn, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
-	st->st_ino = vn->ino;
-	st->st_atim = vn->time;
-	st->st_mtim = vn->time;
-	st->st_ctim = vn->time;
+	st->st_ino = vnode_ino(vn);
+	st->st_atim = vnode_time(vn);
+	st->st_mtim = st->st_atim;
+	st->st_ctim = st->st_atim;
 	st->st_blksize = 4096;
-	if (vn->kind == VNODE_FILE) {
+	if (vnode_kind(vn) == VNODE_FILE) {
 		char *buf;
 		size_t len = 0;
 
 		st->st_mode = S_IFREG | 0444;
 		st->st_nlink = 1;
-		if (vn->content(vn->ctx, &buf, &len) == 0)
+		if (vnode_content(vn, &buf, &len) == 0)
 			free(buf);
 		st->st_size = len;
 		st->st_blocks = (len + 511) / 512;
@@ -137,11 +137,11 @@ static void reply_entry(fuse_req_t req, struct fnode *child,
 static int vnode_entry(struct fs *fs, struct vnode *vn, struct fnode **out,
 		       struct stat *st)
 {
-	struct view *view = vn->view;
+	struct view *view = vnode_view(vn);
 	struct store *s;
 	int rc;
 
-	if (vn->kind != VNODE_MOUNT) {
+	if (vnode_kind(vn) != VNODE_MOUNT) {
 		virtual_stat(vn, st);
 		*out = fnode_get(fs, NULL, NULL, vn);
 		return *out ? 0 : -ENOMEM;
@@ -555,7 +555,7 @@ static void open_virtual(fuse_req_t req, struct fnode *fn,
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	rc = vn->content(vn->ctx, &fh->data, &fh->len);
+	rc = vnode_content(vn, &fh->data, &fh->len);
 	if (rc) {
 		handle_free(fh);
 		fuse_reply_err(req, -rc);
@@ -948,7 +948,7 @@ static int fill_store_entry(void *ctx, const char *name, const struct stat *st,
  */
 static void mount_root_stat(struct vnode *vn, struct stat *st)
 {
-	struct view *view = vn->view;
+	struct view *view = vnode_view(vn);
 	struct store *s = view->store;
 
 	if (s->ops->getattr(s, view->root, NULL, st) == 0) {
@@ -990,7 +990,7 @@ static int readdir_virtual(struct dirbuf *db, struct vnode *dir,
 		 * without a node id: the kernel looks the name up when it is used.
 		 */
 		if (!db->plus || rc) {
-			if (vn->kind == VNODE_MOUNT)
+			if (vnode_kind(vn) == VNODE_MOUNT)
 				mount_root_stat(vn, &st);
 			else
 				virtual_stat(vn, &st);
