@@ -29,10 +29,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "podvolfs/fs.h"
 #include "podvolfs/spec.h"
 #include "podvolfs/state.h"
 #include "podvolfs/store.h"
+#include "podvolfs/tree.h"
 #include "podvolfs/workq.h"
 
 enum volume_state {
