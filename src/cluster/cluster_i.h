@@ -59,6 +59,7 @@ struct cluster {
 	double hostpath_cache;
 	bool allow_local_git;
 	double git_timeout;
+	struct nfs_target nfs;
 	struct tree *tree;
 	struct workq *workq;
 	pthread_mutex_t lock;		/* serialises syncs and volume events */

@@ -43,14 +43,52 @@ static struct fs *fs_of(fuse_req_t req)
 	return fuse_req_userdata(req);
 }
 
-static struct fnode *node_of(fuse_req_t req, fuse_ino_t ino)
+static bool req_interrupted(void *req)
 {
-	return fnode_of(fs_of(req), ino);
+	return fuse_req_interrupted(req);
 }
 
-static struct fhandle *handle_of(struct fuse_file_info *fi)
+/*
+ * Tells a store that acts as the caller who @req's caller is: every
+ * request passes here, through node_of(), before it reaches a store.
+ */
+static void set_caller(fuse_req_t req, const struct view *view)
 {
-	return fi ? (struct fhandle *)(uintptr_t)fi->fh : NULL;
+	static __thread struct store_caller caller;
+	const struct fuse_ctx *ctx;
+	int n;
+
+	if (!view || !(view->store->caps & STORE_CAP_AS_CALLER)) {
+		store_caller_set(NULL);
+		return;
+	}
+	ctx = fuse_req_ctx(req);
+	caller.cred.uid = ctx->uid;
+	caller.cred.gid = ctx->gid;
+	n = fuse_req_getgroups(req, STORE_MAX_GROUPS, caller.cred.groups);
+	caller.cred.ngroups = n < 0 ? 0 : n > STORE_MAX_GROUPS ?
+			      STORE_MAX_GROUPS : (unsigned)n;
+	caller.interrupted = req_interrupted;
+	caller.arg = req;
+	store_caller_set(&caller);
+}
+
+static struct fnode *node_of(fuse_req_t req, fuse_ino_t ino)
+{
+	struct fnode *fn = fnode_of(fs_of(req), ino);
+
+	set_caller(req, fn->view);
+	return fn;
+}
+
+/* The open file of @fi, or NULL; sets the caller as node_of() does. */
+static struct fhandle *handle_of(fuse_req_t req, struct fuse_file_info *fi)
+{
+	struct fhandle *fh = fi ? (struct fhandle *)(uintptr_t)fi->fh : NULL;
+
+	if (fh)
+		set_caller(req, fh->view);
+	return fh;
 }
 
 static uint64_t user_ino(const struct view *v, uint64_t ino)
@@ -215,7 +253,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 	struct stat st;
 	int rc;
 
-	rc = node_stat(fn, handle_of(fi), &st);
+	rc = node_stat(fn, handle_of(req, fi), &st);
 	if (rc)
 		fuse_reply_err(req, -rc);
 	else
@@ -251,7 +289,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 {
 	struct fs *fs = fs_of(req);
 	struct fnode *fn = node_of(req, ino);
-	struct fhandle *fh = handle_of(fi);
+	struct fhandle *fh = handle_of(req, fi);
 	struct siblings sib;
 	struct store *s;
 	struct stat st;
@@ -700,7 +738,7 @@ static char *read_buf(size_t size)
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	struct fhandle *fh = handle_of(fi);
+	struct fhandle *fh = handle_of(req, fi);
 	struct store *s;
 	ssize_t n;
 	char *buf;
@@ -750,7 +788,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		     size_t size, off_t off, struct fuse_file_info *fi)
 {
 	struct fs *fs = fs_of(req);
-	struct fhandle *fh = handle_of(fi);
+	struct fhandle *fh = handle_of(req, fi);
 	struct siblings sib;
 	struct store *s;
 	ssize_t n;
@@ -773,7 +811,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 /* Any close drops the closing process's record locks on the file. */
 static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct fhandle *fh = handle_of(fi);
+	struct fhandle *fh = handle_of(req, fi);
 	struct store *s;
 
 	(void)ino;
@@ -789,7 +827,7 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static void op_release(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
-	struct fhandle *fh = handle_of(fi);
+	struct fhandle *fh = handle_of(req, fi);
 
 	(void)ino;
 	if (fh->view) {
@@ -804,7 +842,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 		     struct fuse_file_info *fi)
 {
-	struct fhandle *fh = handle_of(fi);
+	struct fhandle *fh = handle_of(req, fi);
 	struct store *s;
 
 	(void)ino;
@@ -1005,7 +1043,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi, bool plus)
 {
 	struct fnode *fn = node_of(req, ino);
-	struct fhandle *fh = handle_of(fi);
+	struct fhandle *fh = handle_of(req, fi);
 	struct dirbuf db = {
 		.req = req,
 		.fs = fs_of(req),
@@ -1055,7 +1093,7 @@ static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
 static void op_releasedir(fuse_req_t req, fuse_ino_t ino,
 			  struct fuse_file_info *fi)
 {
-	struct fhandle *fh = handle_of(fi);
+	struct fhandle *fh = handle_of(req, fi);
 
 	(void)ino;
 	if (fh->view)
@@ -1067,7 +1105,7 @@ static void op_releasedir(fuse_req_t req, fuse_ino_t ino,
 static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
 			struct fuse_file_info *fi)
 {
-	struct fhandle *fh = handle_of(fi);
+	struct fhandle *fh = handle_of(req, fi);
 	struct store *s;
 
 	(void)ino;
@@ -1214,7 +1252,7 @@ static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 			 off_t off, off_t len, struct fuse_file_info *fi)
 {
-	struct fhandle *fh = handle_of(fi);
+	struct fhandle *fh = handle_of(req, fi);
 	struct store *s;
 
 	if (!fh->view || fh->view->read_only) {
@@ -1233,7 +1271,7 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 static void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 		     struct fuse_file_info *fi)
 {
-	struct fhandle *fh = handle_of(fi);
+	struct fhandle *fh = handle_of(req, fi);
 	struct store *s;
 	off_t res;
 
@@ -1323,7 +1361,7 @@ static void lock_granted(fuse_req_t req, fuse_ino_t ino,
 static void op_getlk(fuse_req_t req, fuse_ino_t ino,
 		     struct fuse_file_info *fi, struct flock *lock)
 {
-	struct fhandle *fh = handle_of(fi);
+	struct fhandle *fh = handle_of(req, fi);
 	int rc;
 
 	(void)ino;
@@ -1341,7 +1379,7 @@ static void op_getlk(fuse_req_t req, fuse_ino_t ino,
 static void op_setlk(fuse_req_t req, fuse_ino_t ino,
 		     struct fuse_file_info *fi, struct flock *lock, int sleep)
 {
-	struct fhandle *fh = handle_of(fi);
+	struct fhandle *fh = handle_of(req, fi);
 	unsigned int delay = 500;
 	int rc;
 
@@ -1367,7 +1405,7 @@ static void op_setlk(fuse_req_t req, fuse_ino_t ino,
 static void op_flock(fuse_req_t req, fuse_ino_t ino,
 		     struct fuse_file_info *fi, int op)
 {
-	struct fhandle *fh = handle_of(fi);
+	struct fhandle *fh = handle_of(req, fi);
 	unsigned int delay = 500;
 	int rc;
 
