@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fuse_lowlevel.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -358,6 +359,13 @@ int main(int argc, char *argv[])
 	if (argc > 0 && !strcmp(argv[0], GITREPO_HELPER_NAME))
 		return gitrepo_helper_main(argc, argv);
 	umask(0);
+	/*
+	 * Requests carry up to 1 MiB (reads, writes, an NFS volume's unstable
+	 * data): keep such buffers on the heap for reuse instead of mapping
+	 * and unmapping, and faulting in, fresh pages for each one.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 8 << 20);
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	if (fuse_opt_parse(&args, &o, option_spec, opt_proc))
 		goto out_free;
 	if (o.show_help) {

@@ -32,7 +32,7 @@
 #include "nfs_store_i.h"
 
 /* Unstable bytes an open file may hold before it commits them. */
-#define NFS_UNSTABLE_MAX (16u << 20)
+#define NFS_UNSTABLE_MAX (64u << 20)
 
 static double mono_now(void)
 {
