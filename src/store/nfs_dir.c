@@ -545,15 +545,18 @@ static void list_done(struct nfs_call *call, void *res)
 {
 	struct list_call *l = (struct list_call *)call;
 	READDIRPLUS3resok *ok = &((READDIRPLUS3res *)res)->READDIRPLUS3res_u.resok;
-	const entryplus3 *e;
+	const entryplus3 *next;
+	entryplus3 e;
 
 	if (call->err)
 		return;
 	memcpy(l->verf, ok->cookieverf, sizeof(l->verf));
-	for (e = ok->reply.entries; e && !l->err; e = e->nextentry) {
-		l->cookie = e->cookie;
-		if (strcmp(e->name, ".") && strcmp(e->name, ".."))
-			l->err = add_entry(l, e);
+	/* libnfs 4.0 places entries 4-byte aligned only: copy each out */
+	for (next = ok->reply.entries; next && !l->err; next = e.nextentry) {
+		memcpy(&e, next, sizeof(e));
+		l->cookie = e.cookie;
+		if (strcmp(e.name, ".") && strcmp(e.name, ".."))
+			l->err = add_entry(l, &e);
 	}
 	l->eof = ok->reply.eof;
 }
