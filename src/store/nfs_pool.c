@@ -9,10 +9,12 @@
  * waits, so no thread is shared and no libnfs state is touched by two.
  */
 #include <errno.h>
+#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <nfsc/libnfs-zdr.h>
@@ -533,6 +535,45 @@ static void port_text(int port, const char *what, char *buf, size_t len)
 			 what);
 }
 
+/*
+ * Why a TCP connection to @port of @server fails, or "" when it does not:
+ * libnfs 4.0 says only "nfs_service failed".
+ */
+static void probe_port(const char *server, int port, char *buf, size_t len)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
+	char service[16];
+	int fd, rc, err = 0;
+
+	buf[0] = 0;
+	snprintf(service, sizeof(service), "%d", port);
+	rc = getaddrinfo(server, service, &hints, &ai);
+	if (rc) {
+		snprintf(buf, len, "%s", gai_strerror(rc));
+		return;
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		freeaddrinfo(ai);
+		return;
+	}
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) && errno == EINPROGRESS) {
+		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+		socklen_t elen = sizeof(err);
+
+		if (poll(&pfd, 1, 5000) == 1)
+			getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen);
+		else
+			err = ETIMEDOUT;
+	} else if (errno != EISCONN) {
+		err = errno;
+	}
+	close(fd);
+	freeaddrinfo(ai);
+	if (err)
+		snprintf(buf, len, "%s", strerror(err));
+}
+
 /* Connects a new pool: one connection, the root handle, the sizes. */
 static int pool_connect(struct nfs_pool *p, char *msg, size_t len)
 {
@@ -543,8 +584,10 @@ static int pool_connect(struct nfs_pool *p, char *msg, size_t len)
 	rc = conn_open(p, &p->conns[0]);
 	if (rc) {
 		port_text(p->nfs_port, "nfs", port, sizeof(port));
+		probe_port(p->server, p->nfs_port ? p->nfs_port : 111, why,
+			   sizeof(why));
 		snprintf(msg, len, "cannot mount %s:%s (%s): %s", p->server,
-			 p->export, port, p->last_error);
+			 p->export, port, why[0] ? why : p->last_error);
 		return rc;
 	}
 	rc = fetch_root(p, why, sizeof(why));
