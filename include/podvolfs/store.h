@@ -86,6 +86,8 @@ const struct store_caller *store_caller(void);
 
 /* struct store's @caps bits. */
 #define STORE_CAP_AS_CALLER	(1 << 0)	/* wants store_caller() set */
+/* A call may wait long for a server: listings of the tree above the store do not ask it. */
+#define STORE_CAP_MAY_BLOCK	(1 << 1)
 
 /* setattr's @to_set bits. */
 #define STORE_SET_MODE		(1 << 0)

@@ -43,9 +43,11 @@ static struct fs *fs_of(fuse_req_t req)
 	return fuse_req_userdata(req);
 }
 
+/* The caller gave up (a signal), or the daemon is stopping: stop waiting. */
 static bool req_interrupted(void *req)
 {
-	return fuse_req_interrupted(req);
+	return fuse_req_interrupted(req) ||
+	       fuse_session_exited(fs_of(req)->se);
 }
 
 /*
@@ -218,6 +220,9 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (!dir->view) {
 		struct vnode *vn = tree_lookup(fs->tree, dir->vn, name);
 
+		/* the root of a volume: the store is asked, as this caller */
+		if (vn && vnode_kind(vn) == VNODE_MOUNT)
+			set_caller(req, vnode_view(vn));
 		rc = vn ? vnode_entry(fs, vn, &child, &st) : -ENOENT;
 	} else {
 		s = dir->view->store;
@@ -1006,6 +1011,15 @@ static void mount_root_stat(struct vnode *vn, struct stat *st)
  * its table of open directories, and the next such directory is reported as
  * a file system loop.
  */
+/* Whether @vn is the root of a volume whose store may wait on a server. */
+static bool may_block(struct vnode *vn)
+{
+	struct view *view = vnode_view(vn);
+
+	return vnode_kind(vn) == VNODE_MOUNT &&
+	       (view->store->caps & STORE_CAP_MAY_BLOCK);
+}
+
 static int readdir_virtual(struct dirbuf *db, struct vnode *dir,
 			   struct fhandle *fh, off_t off)
 {
@@ -1014,20 +1028,22 @@ static int readdir_virtual(struct dirbuf *db, struct vnode *dir,
 		struct vnode *vn = fh->ents[i].vn;
 		struct fnode *fn = NULL;
 		struct stat st;
-		int rc = 0;
 
 		if (!tree_has_child(db->fs->tree, dir, vn))
 			continue;
-		if (db->plus) {
-			vnode_ref(vn);
-			rc = vnode_entry(db->fs, vn, &fn, &st);
-		}
 		/*
 		 * An entry that cannot be counted (a mount whose root the store
-		 * cannot stat) is still listed, as a plain listing lists it, but
-		 * without a node id: the kernel looks the name up when it is used.
+		 * cannot stat), or should not be (a store that may wait for a
+		 * server: a dead one must not stall "ls" of the tree), is still
+		 * listed, as a plain listing lists it, but without a node id:
+		 * the kernel looks the name up when it is used.
 		 */
-		if (!db->plus || rc) {
+		if (db->plus && !may_block(vn)) {
+			vnode_ref(vn);
+			if (vnode_entry(db->fs, vn, &fn, &st))
+				fn = NULL;
+		}
+		if (!fn) {
 			if (vnode_kind(vn) == VNODE_MOUNT)
 				mount_root_stat(vn, &st);
 			else

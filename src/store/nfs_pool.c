@@ -134,6 +134,11 @@ static int conn_open(struct nfs_pool *p, struct nfs_conn *c)
 	if (!c->nfs)
 		return -ENOMEM;
 	nfs_set_tcp_syncnt(c->nfs, NFS_SYN_RETRIES);
+	/*
+	 * Reconnecting is ours: libnfs's own retries at once, without end
+	 * and without a pause, spinning while a server is down.
+	 */
+	nfs_set_autoreconnect(c->nfs, 0);
 	nfs_umask(c->nfs, 0);
 	if (asprintf(&text, "nfs://%s%s?nfsport=%d&mountport=%d", p->server,
 		     p->export, p->nfs_port, p->mount_port) < 0) {
@@ -224,7 +229,8 @@ static void call_done(struct rpc_context *rpc, int status, void *data,
 	(void)rpc;
 	call->finished = true;
 	if (status != RPC_STATUS_SUCCESS) {
-		call->err = status == RPC_STATUS_CANCEL ? -EINTR : -EIO;
+		/* a broken connection: nfs_call() connects again and resends */
+		call->err = status == RPC_STATUS_CANCEL ? -EINTR : -ENOTCONN;
 		return;
 	}
 	/* every NFSv3 result starts with its status */
@@ -321,7 +327,7 @@ static int run_call(struct nfs_pool *p, struct nfs_conn *c,
 
 		if (rpc_service(rpc, n > 0 ? pfd.revents : 0) < 0) {
 			note_error(p, rpc_get_error(rpc));
-			err = -EIO;
+			err = -ENOTCONN;
 		} else if (call->finished) {
 			break;
 		} else if (caller_interrupted()) {
@@ -334,10 +340,11 @@ static int run_call(struct nfs_pool *p, struct nfs_conn *c,
 			conn_drop(p, c);
 			call->finished = true;
 			call->err = err;
-			break;
+			return err;
 		}
 		note_slow(p, started, &slow);
 	}
+	/* only a reply says the server is back */
 	note_answered(p, slow);
 	return call->err;
 }
@@ -361,6 +368,7 @@ int nfs_call(struct nfs_pool *p, struct nfs_call *call)
 	const struct store_caller *who = store_caller();
 	double started = now();
 	struct nfs_conn *c;
+	bool slow = false;
 	int rc;
 
 	for (;;) {
@@ -375,17 +383,25 @@ int nfs_call(struct nfs_pool *p, struct nfs_call *call)
 				note_error(p, rpc_get_error(
 					nfs_get_rpc_context(c->nfs)));
 				conn_drop(p, c);
-				rc = -EIO;
+				rc = -ENOTCONN;
 			} else {
 				rc = run_call(p, c, call, started);
 			}
 		}
+		if (rc == -ENOTCONN && c->nfs)
+			conn_drop(p, c);
 		conn_give(p, c);
-		/* the server is down or busy: wait as a hard mount does */
-		if (rc != -EHOSTDOWN && rc != -EAGAIN)
+		/*
+		 * The server is down, restarting or busy: wait, and send again,
+		 * as a hard mount does. A request the server may have carried
+		 * out before the connection broke is sent again too, as a
+		 * kernel client retransmits it.
+		 */
+		if (rc != -EHOSTDOWN && rc != -ENOTCONN && rc != -EAGAIN)
 			return rc;
 		if (p->timeout > 0 && now() - started > p->timeout)
 			return -EIO;
+		note_slow(p, started, &slow);
 		if (pause_for(rc == -EAGAIN ? 500 : 1000))
 			return -EINTR;
 	}
