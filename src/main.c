@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fuse_lowlevel.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -36,6 +37,10 @@ struct options {
 	double hostpath_cache;		/* seconds */
 	int allow_local_git;
 	double git_timeout;		/* seconds */
+	int nfs_port;
+	int nfs_mount_port;
+	double nfs_timeout;		/* seconds; 0: for ever */
+	double nfs_actimeo;		/* seconds; < 0: the kernel's defaults */
 	int show_help;
 	int show_version;
 	int check;
@@ -56,6 +61,10 @@ static const struct fuse_opt option_spec[] = {
 	OPT("hostpath_cache=%lf", hostpath_cache, 0),
 	OPT("allow_local_git", allow_local_git, 1),
 	OPT("git_timeout=%lf", git_timeout, 0),
+	OPT("nfs_port=%d", nfs_port, 0),
+	OPT("nfs_mount_port=%d", nfs_mount_port, 0),
+	OPT("nfs_timeout=%lf", nfs_timeout, 0),
+	OPT("nfs_actimeo=%lf", nfs_actimeo, 0),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -93,6 +102,17 @@ static void usage(const char *prog)
 	       "    -o git_timeout=SECONDS give up a gitRepo clone or fetch that receives\n"
 	       "                           nothing for this long, and try again later\n"
 	       "                           (default 60)\n"
+	       "    -o nfs_port=PORT       the NFS servers' NFS port (default: asked of the\n"
+	       "                           server's portmapper, port 111)\n"
+	       "    -o nfs_mount_port=PORT the NFS servers' MOUNT port (default: asked of\n"
+	       "                           the portmapper)\n"
+	       "    -o nfs_timeout=SECONDS fail a request to an NFS server that does not\n"
+	       "                           answer for this long with EIO (default 0: wait\n"
+	       "                           until it answers, like a kernel hard mount; a\n"
+	       "                           signal still stops the waiting call with EINTR)\n"
+	       "    -o nfs_actimeo=SECONDS how long attributes of nfs volumes are trusted\n"
+	       "                           (default: 3 for files, 30 for directories, as\n"
+	       "                           the kernel's acregmin and acdirmin)\n"
 	       "\n"
 	       "podvolfs always mounts with default_permissions, and with allow_other\n"
 	       "when started as root.\n"
@@ -328,7 +348,7 @@ int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct options o = { .max_threads = 64, .hostpath_cache = 1.0,
-			     .git_timeout = 60.0 };
+			     .git_timeout = 60.0, .nfs_actimeo = -1 };
 	struct fuse_cmdline_opts cmd = { 0 };
 	struct cluster_config ccfg;
 	char source[PATH_MAX];
@@ -339,6 +359,13 @@ int main(int argc, char *argv[])
 	if (argc > 0 && !strcmp(argv[0], GITREPO_HELPER_NAME))
 		return gitrepo_helper_main(argc, argv);
 	umask(0);
+	/*
+	 * Requests carry up to 1 MiB (reads, writes, an NFS volume's unstable
+	 * data): keep such buffers on the heap for reuse instead of mapping
+	 * and unmapping, and faulting in, fresh pages for each one.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 8 << 20);
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	if (fuse_opt_parse(&args, &o, option_spec, opt_proc))
 		goto out_free;
 	if (o.show_help) {
@@ -381,6 +408,22 @@ int main(int argc, char *argv[])
 			o.git_timeout);
 		goto out_free;
 	}
+	if (o.nfs_port < 0 || o.nfs_port > 65535 || o.nfs_mount_port < 0 ||
+	    o.nfs_mount_port > 65535) {
+		fprintf(stderr, "podvolfs: -o nfs_port=%d, nfs_mount_port=%d: a port is between 1 and 65535\n",
+			o.nfs_port, o.nfs_mount_port);
+		goto out_free;
+	}
+	if (!(o.nfs_timeout >= 0 && o.nfs_timeout <= 86400)) {
+		fprintf(stderr, "podvolfs: -o nfs_timeout=%g: must be between 0 and 86400 seconds\n",
+			o.nfs_timeout);
+		goto out_free;
+	}
+	if (!(o.nfs_actimeo == -1 || (o.nfs_actimeo >= 0 && o.nfs_actimeo <= 3600))) {
+		fprintf(stderr, "podvolfs: -o nfs_actimeo=%g: must be between 0 and 3600 seconds\n",
+			o.nfs_actimeo);
+		goto out_free;
+	}
 	if (!o.state)
 		o.state = strdup("/var/lib/podvolfs");
 	if (!o.state || resolve_paths(&o, source, state))
@@ -390,6 +433,10 @@ int main(int argc, char *argv[])
 	ccfg.hostpath_cache = o.hostpath_cache;
 	ccfg.allow_local_git = o.allow_local_git;
 	ccfg.git_timeout = o.git_timeout;
+	ccfg.nfs = (struct nfs_target){ .nfs_port = o.nfs_port,
+					.mount_port = o.nfs_mount_port,
+					.timeout = o.nfs_timeout,
+					.actimeo = o.nfs_actimeo };
 	if (parse_memory_limit(o.memory_limit, &ccfg.memory_limit))
 		goto out_free;
 	if (cmd.debug)

@@ -13,7 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "podvolfs/fs.h"
+#include "podvolfs/store.h"
+#include "podvolfs/tree.h"
 
 struct cluster_config {
 	const char *source;		/* absolute path of a file or directory */
@@ -22,6 +23,8 @@ struct cluster_config {
 	double hostpath_cache;		/* seconds; -o hostpath_cache= */
 	bool allow_local_git;		/* -o allow_local_git */
 	double git_timeout;		/* seconds; -o git_timeout= */
+	/* nfs volumes: -o nfs_port=, nfs_mount_port=, nfs_timeout=, nfs_actimeo= */
+	struct nfs_target nfs;
 };
 
 struct cluster;

@@ -1,145 +1,21 @@
 /*
- * fs.h - the FUSE layer: views, the virtual tree, and the low-level ops.
+ * fs.h - the FUSE layer: serves a tree (podvolfs/tree.h) to the kernel.
  *
- * The mounted tree has two parts. Its upper levels (namespaces, pods,
- * "volumes", "status") are a virtual tree that the cluster layer builds and
- * changes at run time; they are read-only. Where the virtual tree has a
- * mount point, a view of a store takes over: a store plus what a path into
- * it may do (read-only or not) and how long the kernel may cache it.
- *
- * A FUSE inode is a (view, store node) pair, or a virtual node. The same
- * file reached through two views is two FUSE inodes, so each can carry its
- * own read-only-ness. This layer names no volume type and reads no manifest.
+ * The mounted tree's upper levels are the nodes of a struct tree, which
+ * the cluster publishes into; below each mount point, a view of a store.
+ * A FUSE inode is a (view, store node) pair, or a node of the tree. The
+ * same file reached through two views is two FUSE inodes, so each can
+ * carry its own read-only-ness. This layer names no volume type and reads
+ * no manifest; it reads the tree, which tells it what changed through the
+ * callbacks fs_new() registers.
  */
 #ifndef PODVOLFS_FS_H
 #define PODVOLFS_FS_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include "podvolfs/store.h"
+#include "podvolfs/tree.h"
 
 struct fuse_session;
 struct fuse_lowlevel_ops;
-
-/* How long the kernel may keep what a view tells it. */
-struct view_cache {
-	double attr_timeout;		/* seconds */
-	double entry_timeout;		/* seconds */
-	/*
-	 * File pages kept across opens. The kernel still drops them when an
-	 * attribute refresh shows a new mtime or size (auto_inval_data), so
-	 * pages are never staler than attr_timeout.
-	 */
-	bool keep_cache;
-	bool cache_readdir;		/* directory listings kept across opens */
-	/*
-	 * The data may change outside the mount (a hostPath): a granted
-	 * lock drops the file's cached pages and attributes.
-	 */
-	bool changes_behind;
-};
-
-/* A way into a store; reference counted, shared by every FUSE inode it reaches. */
-struct view {
-	struct store *store;		/* one reference */
-	struct snode *root;		/* one reference */
-	bool read_only;			/* every mutation answers EROFS */
-	uint32_t vol_id;		/* high bits of st_ino, unique per volume */
-	struct view_cache cache;
-	unsigned long refs;		/* atomic */
-};
-
-/*
- * A view of @store's root. Takes a reference to @store; @vol_id must be
- * non-zero and unique among live volumes. Returns NULL with errno set.
- */
-struct view *view_new(struct store *store, uint32_t vol_id, bool read_only,
-		      const struct view_cache *cache);
-
-/*
- * A view whose root is @root, any object of @store: a directory, or a file
- * (a subPath naming a file), which the tree then shows as a file. Takes a
- * reference to @store and one to @root; the caller keeps its own. Views of
- * one volume share its @vol_id, so one object has one st_ino through all
- * of them, as through bind mounts. Returns NULL on allocation failure.
- */
-struct view *view_new_at(struct store *store, struct snode *root,
-			 uint32_t vol_id, bool read_only,
-			 const struct view_cache *cache);
-void view_ref(struct view *v);
-/* Drops one reference; the last one releases the root and the store. Accepts NULL. */
-void view_unref(struct view *v);
-
-/*
- * Makes the contents of a virtual file: a malloc'ed buffer in *@buf with its
- * length in *@len. Called on each open and stat. Returns 0 or -errno.
- */
-typedef int (*tree_content_fn)(void *ctx, char **buf, size_t *len);
-
-struct tree;
-
-/* An empty tree (just its root directory). Returns NULL on allocation failure. */
-struct tree *tree_new(void);
-
-/* Frees the tree. Every FUSE session using it must have ended. */
-void tree_free(struct tree *t);
-
-/*
- * Adds a directory at @path ("ns/pod/volumes", relative, components
- * separated by single '/'), creating missing parents. An existing directory
- * is fine. Returns 0, -EEXIST (something else is there) or -ENOMEM.
- */
-int tree_add_dir(struct tree *t, const char *path);
-
-/*
- * Adds a file at @path whose contents @fn makes from @ctx; @ctx_free (may be
- * NULL) is called on @ctx once the file is gone from the tree and from the
- * kernel. Parents are created. Returns 0, -EEXIST or -ENOMEM; on error
- * @ctx_free is not called.
- */
-int tree_add_file(struct tree *t, const char *path, tree_content_fn fn,
-		  void *ctx, void (*ctx_free)(void *ctx));
-
-/*
- * Makes @path a mount point of @view (takes a reference). Parents are
- * created. The kernel sees the view's root there, with its own type: a
- * directory, or a file when the view's root is one. Returns 0, -EEXIST,
- * -ENOTDIR (a parent is a mount point) or -ENOMEM.
- */
-int tree_add_mount(struct tree *t, const char *path, struct view *view);
-
-/*
- * Puts @view (takes a reference) in place of the view mounted at @path, in
- * one step: a lookup finds the old view or the new one, never nothing.
- * The kernel forgets the name, so new lookups reach the new view; what it
- * already holds of the old one (open files, a working directory) stays
- * usable until released. The old view goes to *@old with a new
- * reference. Returns 0, -ENOENT (no mount point there) or -ENOMEM.
- */
-int tree_replace_mount(struct tree *t, const char *path, struct view *view,
-		       struct view **old);
-
-/*
- * Asks the kernel to forget every name it caches in the directories of
- * @view, a view that tree_replace_mount() replaced, so that the inodes of
- * the old content are released once nothing uses them (the kernel keeps
- * unused names cached otherwise). Names in use go when their user lets
- * go of them; call this again now and then until only the caller holds
- * @view. Holds no lock while it talks to the kernel. Can't fail.
- */
-void tree_sweep_view(struct tree *t, struct view *view);
-
-/*
- * Removes @path and everything below it from the tree; the kernel forgets
- * the names. Objects stay alive while the kernel or open files still
- * reference them. Returns 0 or -ENOENT.
- */
-int tree_remove(struct tree *t, const char *path);
-
-/* Removes the directory @path if it has no entries. Returns 0, -ENOENT or -ENOTEMPTY. */
-int tree_remove_empty(struct tree *t, const char *path);
 
 struct fs_config {
 	unsigned max_write;		/* bytes; the kernel's max_write */
@@ -150,11 +26,14 @@ extern const struct fuse_lowlevel_ops fs_ops;
 
 struct fs;
 
-/* A filesystem serving @tree. Returns NULL on allocation failure. */
+/*
+ * A filesystem serving @tree, registered as its reader (tree_set_reader())
+ * until fs_free(). Returns NULL on allocation failure.
+ */
 struct fs *fs_new(struct tree *t, const struct fs_config *cfg);
 
 /*
- * Lets the tree tell the kernel about removed names through @se. With NULL,
+ * Lets the tree's changes reach the kernel through @se. With NULL,
  * once the session's loop has ended and before the session goes: what
  * requests left to notify is sent, and the notifier thread ends.
  */

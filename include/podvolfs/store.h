@@ -50,11 +50,42 @@ struct store_file {
 	int fd;
 };
 
+/* Most supplementary groups a credential carries (AUTH_SYS's limit). */
+#define STORE_MAX_GROUPS 16
+
 /* Who asks: the calling process's ids, from the FUSE request. */
 struct store_cred {
 	uid_t uid;
 	gid_t gid;
+	/* supplementary groups: filled only for stores with STORE_CAP_AS_CALLER */
+	unsigned ngroups;
+	gid_t groups[STORE_MAX_GROUPS];
 };
+
+/*
+ * The request a thread serves, for stores that act as the caller
+ * (STORE_CAP_AS_CALLER): an NFS export checks permissions and sets owners
+ * itself, so every call, not only the create family, must carry the
+ * caller's ids; and a call that waits for a server must stop when the
+ * caller is interrupted. The FUSE layer sets it on its thread before it
+ * calls such a store; elsewhere (setup, the work queue) it is NULL and the
+ * store acts as the daemon.
+ */
+struct store_caller {
+	struct store_cred cred;
+	/* true once the caller was interrupted (a signal); may be NULL */
+	bool (*interrupted)(void *arg);
+	void *arg;
+};
+
+/* Sets (or with NULL clears) the calling thread's request. Borrowed. */
+void store_caller_set(const struct store_caller *c);
+
+/* The calling thread's request, or NULL. */
+const struct store_caller *store_caller(void);
+
+/* struct store's @caps bits. */
+#define STORE_CAP_AS_CALLER	(1 << 0)	/* wants store_caller() set */
 
 /* setattr's @to_set bits. */
 #define STORE_SET_MODE		(1 << 0)
@@ -179,6 +210,7 @@ struct store_ops {
 /* Fields every store has; stores embed struct store first in their own. */
 struct store {
 	const struct store_ops *ops;
+	unsigned caps;			/* STORE_CAP_* */
 	unsigned long refs;		/* atomic; store_unref() at 0 destroys */
 	uint64_t limit;			/* bytes; 0 = none */
 	uint64_t used;			/* bytes counted against limit; atomic */
@@ -249,5 +281,30 @@ struct store *memory_store_new(mode_t root_mode, uid_t uid, gid_t gid,
  * failure.
  */
 struct store *passthrough_store_new(int root_fd, uint64_t limit);
+
+/* Where an NFS store's data lives, and how patiently it is reached. */
+struct nfs_target {
+	const char *server;		/* host name or address */
+	const char *export;		/* absolute path on the server */
+	int nfs_port;			/* 0: ask the server's portmapper */
+	int mount_port;			/* 0: ask the server's portmapper */
+	/* seconds a request waits for the server before EIO; 0: for ever */
+	double timeout;
+	double actimeo;			/* seconds attributes are trusted; < 0: defaults */
+};
+
+/*
+ * A store over the NFSv3 export @t->export of @t->server. Stores on the
+ * same (server, export, ports) share one pool of connections. Every call
+ * carries the caller's uid, gid and groups (AUTH_SYS; store_caller()), so
+ * the server decides permissions and owners. Connects at once: on
+ * failure returns -errno with @msg (size @len) naming the server, the
+ * port and what failed. The new store holds one reference, the caller's.
+ */
+int nfs_store_new(const struct nfs_target *t, struct store **out,
+		  char *msg, size_t len);
+
+/* One line on an NFS store's connections: "ok", or what is degraded. */
+void nfs_store_health(struct store *s, char *buf, size_t len);
 
 #endif

@@ -29,10 +29,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "podvolfs/fs.h"
 #include "podvolfs/spec.h"
 #include "podvolfs/state.h"
 #include "podvolfs/store.h"
+#include "podvolfs/tree.h"
 #include "podvolfs/workq.h"
 
 enum volume_state {
@@ -60,6 +60,8 @@ struct volume_ctx {
 	double hostpath_cache;
 	bool allow_local_git;		/* file:// and local paths as gitRepo */
 	double git_timeout;		/* seconds without data before a clone gives up */
+	/* nfs volumes: ports, timeout and attribute cache (server, export unset) */
+	struct nfs_target nfs;
 	/*
 	 * Called after the volume's state or served store changed, from any
 	 * thread, with no lock of this layer held. It must not block: the
@@ -161,6 +163,14 @@ int hostpath_setup(const struct spec_volume *sv, struct store **out,
  */
 int gitrepo_start(struct volume *v, const struct spec_volume *sv,
 		  const struct volume_ctx *ctx);
+
+/*
+ * nfs: connects to the export in the background (docs/design/nfs.md).
+ * Leaves @v Pending; Ready once the server answers, retried with backoff
+ * until then. Returns 0 or -ENOMEM.
+ */
+int nfs_start(struct volume *v, const struct spec_volume *sv,
+	      const struct volume_ctx *ctx);
 
 /*
  * The helper process that runs libgit2 for gitRepo volumes: the daemon

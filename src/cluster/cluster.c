@@ -382,6 +382,7 @@ struct cluster *cluster_new(const struct cluster_config *cfg,
 	c->hostpath_cache = cfg->hostpath_cache;
 	c->allow_local_git = cfg->allow_local_git;
 	c->git_timeout = cfg->git_timeout;
+	c->nfs = cfg->nfs;
 	c->tree = tree;
 	pthread_mutex_init(&c->lock, NULL);
 	return c;

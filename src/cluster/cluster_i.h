@@ -17,9 +17,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "podvolfs/fs.h"
 #include "podvolfs/spec.h"
 #include "podvolfs/state.h"
+#include "podvolfs/tree.h"
 #include "podvolfs/volume.h"
 #include "podvolfs/workq.h"
 
@@ -59,6 +59,7 @@ struct cluster {
 	double hostpath_cache;
 	bool allow_local_git;
 	double git_timeout;
+	struct nfs_target nfs;
 	struct tree *tree;
 	struct workq *workq;
 	pthread_mutex_t lock;		/* serialises syncs and volume events */

@@ -261,6 +261,7 @@ int pod_start(struct cluster *c, const struct spec_pod *sp,
 		.hostpath_cache = c->hostpath_cache,
 		.allow_local_git = c->allow_local_git,
 		.git_timeout = c->git_timeout,
+		.nfs = c->nfs,
 		.changed = volume_changed,
 		.changed_arg = c,
 	};

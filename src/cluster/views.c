@@ -132,7 +132,7 @@ static int walk_symlink(struct walk *w, struct snode *sn)
 static int make_dir(struct store *s, struct snode *dir, const char *name,
 		    mode_t mode, struct snode **out, struct stat *st)
 {
-	const struct store_cred root = { 0, 0 };
+	const struct store_cred root = { .uid = 0 };
 	struct stat in = { .st_mode = mode };
 	int rc;
 

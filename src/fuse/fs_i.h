@@ -1,50 +1,20 @@
 /*
- * fs_i.h - private to the FUSE layer: virtual nodes, the inode table, handles.
+ * fs_i.h - private to the FUSE layer: the inode table, handles, notices.
  *
- * Lock order: tree->lock before fs->lock. Neither is held while calling a
- * store, while replying to the kernel, or while sending it a notification:
- * a notification takes the kernel's directory locks, which a request in
- * flight may hold while it waits for us.
+ * fs->lock and the tree's lock are never held together: the tree calls
+ * this layer (its tree_reader_ops) only after dropping its lock, and this
+ * layer calls the tree holding no lock of its own. Neither is held while
+ * calling a store, while replying to the kernel, or while sending it a
+ * notification: a notification takes the kernel's directory locks, which a
+ * request in flight may hold while it waits for us.
  */
 #ifndef PODVOLFS_FS_I_H
 #define PODVOLFS_FS_I_H
 
 #include <pthread.h>
 #include <stdbool.h>
-#include <time.h>
 
 #include "podvolfs/fs.h"
-#include "podvolfs/strmap.h"
-
-enum vnode_kind {
-	VNODE_DIR,
-	VNODE_FILE,
-	VNODE_MOUNT,
-};
-
-struct vnode {
-	enum vnode_kind kind;
-	char *name;
-	struct vnode *parent;		/* NULL once detached; protected by tree->lock */
-	struct vnode **children;	/* protected by tree->lock */
-	size_t n_children;		/* protected by tree->lock */
-	size_t cap_children;		/* protected by tree->lock */
-	struct strmap by_name;		/* the children; protected by tree->lock */
-	uint64_t ino;			/* st_ino, from the virtual range */
-	struct timespec time;		/* when it was made; all its timestamps */
-	tree_content_fn content;	/* VNODE_FILE */
-	void *ctx;			/* VNODE_FILE */
-	void (*ctx_free)(void *ctx);	/* VNODE_FILE */
-	struct view *view;		/* VNODE_MOUNT, one reference */
-	unsigned long refs;		/* atomic: the parent's link and each fnode */
-};
-
-struct tree {
-	pthread_rwlock_t lock;
-	struct vnode *root;
-	uint64_t next_ino;		/* protected by lock */
-	struct fs *fs;			/* told about removed names; may be NULL */
-};
 
 /*
  * A FUSE inode: a virtual node, or a store node seen through a view. Its
@@ -83,45 +53,6 @@ struct fs {
 	bool notify_stop;		/* no new notifier; notify_lock */
 	pthread_t notifier;
 };
-
-/* Virtual inode numbers live below this; volume inodes above (vol_id << VOL_SHIFT). */
-#define VOL_SHIFT 40
-
-void vnode_ref(struct vnode *vn);
-void vnode_unref(struct vnode *vn);
-
-/* The child @name of @dir with a new reference, or NULL. */
-struct vnode *tree_lookup(struct tree *t, struct vnode *dir, const char *name);
-
-/* Whether @vn is still a child of @dir: it has not been removed since. */
-bool tree_has_child(struct tree *t, const struct vnode *dir,
-		    const struct vnode *vn);
-
-/* The inode number of @vn's parent; its own for the root or a detached node. */
-uint64_t tree_parent_ino(struct tree *t, struct vnode *vn);
-
-/* One entry of a virtual directory listing. */
-struct tree_dirent {
-	char *name;
-	struct vnode *vn;		/* one reference */
-};
-
-/*
- * The children of @dir, in order, each with a reference. Returns 0 (an
- * empty directory gives *n = 0) or -ENOMEM.
- */
-int tree_list(struct tree *t, struct vnode *dir, struct tree_dirent **out,
-	      size_t *n);
-void tree_list_free(struct tree_dirent *ents, size_t n);
-
-/*
- * Called by the tree, holding no lock, after it added @name to @parent or
- * removed it: the kernel forgets what it cached of that name and listing.
- */
-void fs_name_changed(struct fs *fs, struct vnode *parent, const char *name);
-
-/* The node id of @vn's fnode if the kernel knows it, else 0. */
-uint64_t fs_vnode_nodeid(struct fs *fs, struct vnode *vn);
 
 /*
  * Finds or makes the fnode for (@view, @sn), or for @vn when @view is NULL,
@@ -166,6 +97,13 @@ void fs_siblings_begin(struct fs *fs, struct fnode *fn, bool pages,
  * this reply, and a lookup while it waits for a request thread).
  */
 void fs_siblings_end(struct fs *fs, struct siblings *sib, const char *name);
+
+/*
+ * sweep.c: makes the kernel forget every name it caches in the directories
+ * of @view, a replaced view (tree_sweep_view()). Holds no lock while it
+ * talks to the kernel.
+ */
+void fs_sweep_view(struct fs *fs, struct view *view);
 
 /* notify.c: notifications sent by a thread of their own. */
 void fs_notify_init(struct fs *fs);

@@ -1,5 +1,5 @@
 /*
- * inode.c - views and the FUSE inode table.
+ * inode.c - the FUSE inode table.
  *
  * Every entry the kernel is handed (lookup, the create family, readdirplus)
  * adds one to the fnode's lookup count; forget subtracts. At zero the fnode
@@ -7,7 +7,6 @@
  * a store node (a RAM file's data) or to a removed pod's store.
  */
 #define FUSE_USE_VERSION 314
-#include <errno.h>
 #include <fuse_lowlevel.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,56 +16,6 @@
 
 _Static_assert(sizeof(fuse_ino_t) >= sizeof(uintptr_t),
 	       "fnode addresses are used as FUSE node ids");
-
-struct view *view_new_at(struct store *store, struct snode *root,
-			 uint32_t vol_id, bool read_only,
-			 const struct view_cache *cache)
-{
-	struct view *v = calloc(1, sizeof(*v));
-
-	if (!v)
-		return NULL;
-	store_get(root);
-	v->root = root;
-	store_ref(store);
-	v->store = store;
-	v->read_only = read_only;
-	v->vol_id = vol_id;
-	v->cache = *cache;
-	v->refs = 1;
-	return v;
-}
-
-struct view *view_new(struct store *store, uint32_t vol_id, bool read_only,
-		      const struct view_cache *cache)
-{
-	struct snode *root;
-	struct view *v;
-	int rc;
-
-	rc = store->ops->root(store, &root);
-	if (rc) {
-		errno = -rc;
-		return NULL;
-	}
-	v = view_new_at(store, root, vol_id, read_only, cache);
-	store_put(root);
-	return v;
-}
-
-void view_ref(struct view *v)
-{
-	__atomic_add_fetch(&v->refs, 1, __ATOMIC_RELAXED);
-}
-
-void view_unref(struct view *v)
-{
-	if (!v || __atomic_sub_fetch(&v->refs, 1, __ATOMIC_ACQ_REL) != 0)
-		return;
-	store_put(v->root);
-	store_unref(v->store);
-	free(v);
-}
 
 static size_t key_hash(const struct fs *fs, const void *a, const void *b)
 {
@@ -230,12 +179,13 @@ uint64_t fnode_id(struct fs *fs, struct fnode *fn)
 	return fn == fs->root ? FUSE_ROOT_ID : (uint64_t)(uintptr_t)fn;
 }
 
-uint64_t fs_vnode_nodeid(struct fs *fs, struct vnode *vn)
+/* The node id of @vn's fnode if the kernel knows it, else 0. */
+static uint64_t vnode_nodeid(struct fs *fs, struct vnode *vn)
 {
 	struct fnode *fn;
 	uint64_t id = 0;
 
-	if (vn == fs->tree->root)
+	if (vn == fs->root->vn)
 		return FUSE_ROOT_ID;
 	pthread_mutex_lock(&fs->lock);
 	for (fn = fs->buckets[key_hash(fs, NULL, vn)]; fn; fn = fn->next) {
@@ -322,18 +272,30 @@ void fs_siblings_end(struct fs *fs, struct siblings *sib, const char *name)
  * added name, for as long as the entry timeout: tell it now. Also drop the
  * directory's cached attributes and listing.
  */
-void fs_name_changed(struct fs *fs, struct vnode *parent, const char *name)
+static void entry_changed(void *arg, struct vnode *parent, const char *name)
 {
+	struct fs *fs = arg;
 	uint64_t id;
 
 	if (!fs->se)
 		return;
-	id = fs_vnode_nodeid(fs, parent);
+	id = vnode_nodeid(fs, parent);
 	if (!id)
 		return;
 	fuse_lowlevel_notify_inval_entry(fs->se, id, name, strlen(name));
 	fuse_lowlevel_notify_inval_inode(fs->se, id, 0, 0);
 }
+
+static void sweep_view(void *arg, struct view *view)
+{
+	fs_sweep_view(arg, view);
+}
+
+/* How the tree reaches this layer. */
+static const struct tree_reader_ops tree_reader = {
+	.entry_changed = entry_changed,
+	.sweep_view = sweep_view,
+};
 
 struct fs *fs_new(struct tree *t, const struct fs_config *cfg)
 {
@@ -351,10 +313,9 @@ struct fs *fs_new(struct tree *t, const struct fs_config *cfg)
 	fs_notify_init(fs);
 	fs->tree = t;
 	fs->cfg = *cfg;
-	vnode_ref(t->root);
-	fs->root->vn = t->root;
+	fs->root->vn = tree_root(t);
 	fs->root->nlookup = 1;
-	t->fs = fs;
+	tree_set_reader(t, &tree_reader, fs);
 	return fs;
 
 out_free:
@@ -376,7 +337,7 @@ void fs_free(struct fs *fs)
 {
 	if (!fs)
 		return;
-	fs->tree->fs = NULL;
+	tree_set_reader(fs->tree, NULL, NULL);
 	for (size_t i = 0; i < fs->n_buckets; i++) {
 		struct fnode *fn = fs->buckets[i];
 

@@ -43,14 +43,52 @@ static struct fs *fs_of(fuse_req_t req)
 	return fuse_req_userdata(req);
 }
 
-static struct fnode *node_of(fuse_req_t req, fuse_ino_t ino)
+static bool req_interrupted(void *req)
 {
-	return fnode_of(fs_of(req), ino);
+	return fuse_req_interrupted(req);
 }
 
-static struct fhandle *handle_of(struct fuse_file_info *fi)
+/*
+ * Tells a store that acts as the caller who @req's caller is: every
+ * request passes here, through node_of(), before it reaches a store.
+ */
+static void set_caller(fuse_req_t req, const struct view *view)
 {
-	return fi ? (struct fhandle *)(uintptr_t)fi->fh : NULL;
+	static __thread struct store_caller caller;
+	const struct fuse_ctx *ctx;
+	int n;
+
+	if (!view || !(view->store->caps & STORE_CAP_AS_CALLER)) {
+		store_caller_set(NULL);
+		return;
+	}
+	ctx = fuse_req_ctx(req);
+	caller.cred.uid = ctx->uid;
+	caller.cred.gid = ctx->gid;
+	n = fuse_req_getgroups(req, STORE_MAX_GROUPS, caller.cred.groups);
+	caller.cred.ngroups = n < 0 ? 0 : n > STORE_MAX_GROUPS ?
+			      STORE_MAX_GROUPS : (unsigned)n;
+	caller.interrupted = req_interrupted;
+	caller.arg = req;
+	store_caller_set(&caller);
+}
+
+static struct fnode *node_of(fuse_req_t req, fuse_ino_t ino)
+{
+	struct fnode *fn = fnode_of(fs_of(req), ino);
+
+	set_caller(req, fn->view);
+	return fn;
+}
+
+/* The open file of @fi, or NULL; sets the caller as node_of() does. */
+static struct fhandle *handle_of(fuse_req_t req, struct fuse_file_info *fi)
+{
+	struct fhandle *fh = fi ? (struct fhandle *)(uintptr_t)fi->fh : NULL;
+
+	if (fh)
+		set_caller(req, fh->view);
+	return fh;
 }
 
 static uint64_t user_ino(const struct view *v, uint64_t ino)
@@ -68,18 +106,18 @@ static bool is_read_only(const struct fnode *fn)
 static void virtual_stat(struct vnode *vn, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
-	st->st_ino = vn->ino;
-	st->st_atim = vn->time;
-	st->st_mtim = vn->time;
-	st->st_ctim = vn->time;
+	st->st_ino = vnode_ino(vn);
+	st->st_atim = vnode_time(vn);
+	st->st_mtim = st->st_atim;
+	st->st_ctim = st->st_atim;
 	st->st_blksize = 4096;
-	if (vn->kind == VNODE_FILE) {
+	if (vnode_kind(vn) == VNODE_FILE) {
 		char *buf;
 		size_t len = 0;
 
 		st->st_mode = S_IFREG | 0444;
 		st->st_nlink = 1;
-		if (vn->content(vn->ctx, &buf, &len) == 0)
+		if (vnode_content(vn, &buf, &len) == 0)
 			free(buf);
 		st->st_size = len;
 		st->st_blocks = (len + 511) / 512;
@@ -137,11 +175,11 @@ static void reply_entry(fuse_req_t req, struct fnode *child,
 static int vnode_entry(struct fs *fs, struct vnode *vn, struct fnode **out,
 		       struct stat *st)
 {
-	struct view *view = vn->view;
+	struct view *view = vnode_view(vn);
 	struct store *s;
 	int rc;
 
-	if (vn->kind != VNODE_MOUNT) {
+	if (vnode_kind(vn) != VNODE_MOUNT) {
 		virtual_stat(vn, st);
 		*out = fnode_get(fs, NULL, NULL, vn);
 		return *out ? 0 : -ENOMEM;
@@ -215,7 +253,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 	struct stat st;
 	int rc;
 
-	rc = node_stat(fn, handle_of(fi), &st);
+	rc = node_stat(fn, handle_of(req, fi), &st);
 	if (rc)
 		fuse_reply_err(req, -rc);
 	else
@@ -251,7 +289,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 {
 	struct fs *fs = fs_of(req);
 	struct fnode *fn = node_of(req, ino);
-	struct fhandle *fh = handle_of(fi);
+	struct fhandle *fh = handle_of(req, fi);
 	struct siblings sib;
 	struct store *s;
 	struct stat st;
@@ -555,7 +593,7 @@ static void open_virtual(fuse_req_t req, struct fnode *fn,
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	rc = vn->content(vn->ctx, &fh->data, &fh->len);
+	rc = vnode_content(vn, &fh->data, &fh->len);
 	if (rc) {
 		handle_free(fh);
 		fuse_reply_err(req, -rc);
@@ -700,7 +738,7 @@ static char *read_buf(size_t size)
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	struct fhandle *fh = handle_of(fi);
+	struct fhandle *fh = handle_of(req, fi);
 	struct store *s;
 	ssize_t n;
 	char *buf;
@@ -750,7 +788,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		     size_t size, off_t off, struct fuse_file_info *fi)
 {
 	struct fs *fs = fs_of(req);
-	struct fhandle *fh = handle_of(fi);
+	struct fhandle *fh = handle_of(req, fi);
 	struct siblings sib;
 	struct store *s;
 	ssize_t n;
@@ -773,7 +811,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 /* Any close drops the closing process's record locks on the file. */
 static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct fhandle *fh = handle_of(fi);
+	struct fhandle *fh = handle_of(req, fi);
 	struct store *s;
 
 	(void)ino;
@@ -789,7 +827,7 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static void op_release(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
-	struct fhandle *fh = handle_of(fi);
+	struct fhandle *fh = handle_of(req, fi);
 
 	(void)ino;
 	if (fh->view) {
@@ -804,7 +842,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 		     struct fuse_file_info *fi)
 {
-	struct fhandle *fh = handle_of(fi);
+	struct fhandle *fh = handle_of(req, fi);
 	struct store *s;
 
 	(void)ino;
@@ -948,7 +986,7 @@ static int fill_store_entry(void *ctx, const char *name, const struct stat *st,
  */
 static void mount_root_stat(struct vnode *vn, struct stat *st)
 {
-	struct view *view = vn->view;
+	struct view *view = vnode_view(vn);
 	struct store *s = view->store;
 
 	if (s->ops->getattr(s, view->root, NULL, st) == 0) {
@@ -990,7 +1028,7 @@ static int readdir_virtual(struct dirbuf *db, struct vnode *dir,
 		 * without a node id: the kernel looks the name up when it is used.
 		 */
 		if (!db->plus || rc) {
-			if (vn->kind == VNODE_MOUNT)
+			if (vnode_kind(vn) == VNODE_MOUNT)
 				mount_root_stat(vn, &st);
 			else
 				virtual_stat(vn, &st);
@@ -1005,7 +1043,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi, bool plus)
 {
 	struct fnode *fn = node_of(req, ino);
-	struct fhandle *fh = handle_of(fi);
+	struct fhandle *fh = handle_of(req, fi);
 	struct dirbuf db = {
 		.req = req,
 		.fs = fs_of(req),
@@ -1055,7 +1093,7 @@ static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
 static void op_releasedir(fuse_req_t req, fuse_ino_t ino,
 			  struct fuse_file_info *fi)
 {
-	struct fhandle *fh = handle_of(fi);
+	struct fhandle *fh = handle_of(req, fi);
 
 	(void)ino;
 	if (fh->view)
@@ -1067,7 +1105,7 @@ static void op_releasedir(fuse_req_t req, fuse_ino_t ino,
 static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
 			struct fuse_file_info *fi)
 {
-	struct fhandle *fh = handle_of(fi);
+	struct fhandle *fh = handle_of(req, fi);
 	struct store *s;
 
 	(void)ino;
@@ -1214,7 +1252,7 @@ static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 			 off_t off, off_t len, struct fuse_file_info *fi)
 {
-	struct fhandle *fh = handle_of(fi);
+	struct fhandle *fh = handle_of(req, fi);
 	struct store *s;
 
 	if (!fh->view || fh->view->read_only) {
@@ -1233,7 +1271,7 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 static void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 		     struct fuse_file_info *fi)
 {
-	struct fhandle *fh = handle_of(fi);
+	struct fhandle *fh = handle_of(req, fi);
 	struct store *s;
 	off_t res;
 
@@ -1323,7 +1361,7 @@ static void lock_granted(fuse_req_t req, fuse_ino_t ino,
 static void op_getlk(fuse_req_t req, fuse_ino_t ino,
 		     struct fuse_file_info *fi, struct flock *lock)
 {
-	struct fhandle *fh = handle_of(fi);
+	struct fhandle *fh = handle_of(req, fi);
 	int rc;
 
 	(void)ino;
@@ -1341,7 +1379,7 @@ static void op_getlk(fuse_req_t req, fuse_ino_t ino,
 static void op_setlk(fuse_req_t req, fuse_ino_t ino,
 		     struct fuse_file_info *fi, struct flock *lock, int sleep)
 {
-	struct fhandle *fh = handle_of(fi);
+	struct fhandle *fh = handle_of(req, fi);
 	unsigned int delay = 500;
 	int rc;
 
@@ -1367,7 +1405,7 @@ static void op_setlk(fuse_req_t req, fuse_ino_t ino,
 static void op_flock(fuse_req_t req, fuse_ino_t ino,
 		     struct fuse_file_info *fi, int op)
 {
-	struct fhandle *fh = handle_of(fi);
+	struct fhandle *fh = handle_of(req, fi);
 	unsigned int delay = 500;
 	int rc;
 

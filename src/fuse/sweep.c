@@ -10,7 +10,8 @@
  * kernel may hold below the old view's directories forgotten; unused ones
  * go at once, and with them their inodes (FUSE forgets), and in-use ones go
  * when their user does. The cluster sweeps a replaced view now and then
- * until its last reference is its own.
+ * until its last reference is its own; the tree passes each sweep on here
+ * through the callbacks this layer registered with it.
  */
 #define FUSE_USE_VERSION 314
 #include <errno.h>
@@ -113,13 +114,12 @@ static void forget_names(struct fs *fs, struct view *view,
 	free(nm.v);
 }
 
-void tree_sweep_view(struct tree *t, struct view *view)
+void fs_sweep_view(struct fs *fs, struct view *view)
 {
-	struct fs *fs = t->fs;
 	struct known *dirs;
 	size_t n;
 
-	if (!fs || !fs->se)
+	if (!fs->se)
 		return;
 	collect(fs, view, &dirs, &n);
 	for (size_t i = 0; i < n; i++) {

@@ -8,6 +8,18 @@
 
 #include "podvolfs/store.h"
 
+static __thread const struct store_caller *current_caller;
+
+void store_caller_set(const struct store_caller *c)
+{
+	current_caller = c;
+}
+
+const struct store_caller *store_caller(void)
+{
+	return current_caller;
+}
+
 void store_ref(struct store *s)
 {
 	__atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);

@@ -91,6 +91,8 @@ void volume_get(struct volume *v, struct volume_info *out, bool want_store)
 	out->state = v->state;
 	memcpy(out->message, v->message, sizeof(out->message));
 	out->generation = v->generation;
+	if (v->state == VOLUME_READY && v->src && v->src->describe)
+		v->src->describe(v->src, out->message, sizeof(out->message));
 	out->store = want_store && v->state == VOLUME_READY ? v->store : NULL;
 	if (out->store)
 		store_ref(out->store);
@@ -175,6 +177,11 @@ int volume_start(struct volume *v, const struct spec_volume *sv,
 		/* each checkout changes only through the mount; a re-sync is a new store */
 		v->cache = owned_cache;
 		if (gitrepo_start(v, sv, ctx))
+			goto out_nomem;
+		return 0;
+	}
+	if (sv->type == SPEC_VOL_NFS) {
+		if (nfs_start(v, sv, ctx))
 			goto out_nomem;
 		return 0;
 	}

@@ -16,6 +16,11 @@ struct volume_source {
 	void (*stop)(struct volume_source *src);
 	/* Frees the source, after stop. */
 	void (*free)(struct volume_source *src);
+	/*
+	 * Writes what a Ready volume's message says now (a connection's
+	 * health) into @buf, or leaves it. May be NULL. Called under v->lock.
+	 */
+	void (*describe)(struct volume_source *src, char *buf, size_t len);
 };
 
 /*

@@ -1,20 +1,56 @@
 /*
- * tree.c - the virtual upper levels of the mounted tree.
+ * tree.c - the namespace the mount shows: namespaces, pods, their views.
  *
  * The cluster layer adds and removes pods here at run time by path
- * ("default/fortune/volumes/html"). A removed subtree is detached at once
- * and its nodes live on while the kernel still references them, so a
- * process inside a removed pod gets ENOENT on new lookups, not a crash.
+ * ("default/fortune/volumes/html"); the FUSE layer looks nodes up and
+ * lists them. A removed subtree is detached at once and its nodes live on
+ * while the kernel still references them, so a process inside a removed
+ * pod gets ENOENT on new lookups, not a crash. The FUSE layer registers
+ * callbacks (tree_set_reader()) through which the tree tells it what
+ * changed: the tree never calls into it.
  * A directory keeps its children in an array, in the order they came, and
  * finds them by name through a strmap: a namespace holds every replica of
  * its workloads, a pod's volumes/ and a container's directory as many
  * entries as the manifest has volumes or volumeMounts.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fs_i.h"
+#include "podvolfs/strmap.h"
+#include "podvolfs/tree.h"
+
+struct vnode {
+	enum vnode_kind kind;
+	char *name;
+	struct vnode *parent;		/* NULL once detached; protected by tree->lock */
+	struct vnode **children;	/* protected by tree->lock */
+	size_t n_children;		/* protected by tree->lock */
+	size_t cap_children;		/* protected by tree->lock */
+	struct strmap by_name;		/* the children; protected by tree->lock */
+	uint64_t ino;			/* st_ino, below 1 << VOL_SHIFT */
+	struct timespec time;		/* when it was made; all its timestamps */
+	tree_content_fn content;	/* VNODE_FILE */
+	void *ctx;			/* VNODE_FILE */
+	void (*ctx_free)(void *ctx);	/* VNODE_FILE */
+	struct view *view;		/* VNODE_MOUNT, one reference */
+	unsigned long refs;		/* atomic: the parent's link and each reader's */
+};
+
+/*
+ * lock guards the shape of the tree. Nothing outside the tree runs under it
+ * but what a detached node's last reference releases (its view, so perhaps
+ * its store; a file's ctx_free); the reader's callbacks run after it is
+ * dropped.
+ */
+struct tree {
+	pthread_rwlock_t lock;
+	struct vnode *root;
+	uint64_t next_ino;		/* protected by lock */
+	const struct tree_reader_ops *reader;	/* or NULL; protected by lock */
+	void *reader_arg;		/* protected by lock */
+};
 
 void vnode_ref(struct vnode *vn)
 {
@@ -33,6 +69,31 @@ void vnode_unref(struct vnode *vn)
 	strmap_free(&vn->by_name);
 	free(vn->name);
 	free(vn);
+}
+
+enum vnode_kind vnode_kind(const struct vnode *vn)
+{
+	return vn->kind;
+}
+
+uint64_t vnode_ino(const struct vnode *vn)
+{
+	return vn->ino;
+}
+
+struct timespec vnode_time(const struct vnode *vn)
+{
+	return vn->time;
+}
+
+struct view *vnode_view(const struct vnode *vn)
+{
+	return vn->view;
+}
+
+int vnode_content(const struct vnode *vn, char **buf, size_t *len)
+{
+	return vn->content(vn->ctx, buf, len);
 }
 
 static struct vnode *vnode_new(struct tree *t, enum vnode_kind kind,
@@ -91,6 +152,21 @@ void tree_free(struct tree *t)
 	vnode_unref(t->root);
 	pthread_rwlock_destroy(&t->lock);
 	free(t);
+}
+
+struct vnode *tree_root(struct tree *t)
+{
+	vnode_ref(t->root);
+	return t->root;
+}
+
+void tree_set_reader(struct tree *t, const struct tree_reader_ops *ops,
+		     void *arg)
+{
+	pthread_rwlock_wrlock(&t->lock);
+	t->reader = ops;
+	t->reader_arg = ops ? arg : NULL;
+	pthread_rwlock_unlock(&t->lock);
 }
 
 /* Caller holds t->lock. */
@@ -181,6 +257,27 @@ static int walk_parent(struct tree *t, char *copy, bool create,
 }
 
 /*
+ * Ends an edit made holding t->lock for writing: drops the lock, then, if
+ * @dir is set, tells the reader that its entry @name changed, @dir kept
+ * alive meanwhile, then drops @gone, a node the edit took out of the tree
+ * (or NULL), whose last reference may go with it.
+ */
+static void edit_end(struct tree *t, struct vnode *dir, const char *name,
+		     struct vnode *gone)
+{
+	const struct tree_reader_ops *reader = t->reader;
+	void *arg = t->reader_arg;
+
+	if (dir)
+		vnode_ref(dir);
+	pthread_rwlock_unlock(&t->lock);
+	if (dir && reader && reader->entry_changed)
+		reader->entry_changed(arg, dir, name);
+	vnode_unref(dir);
+	vnode_unref(gone);
+}
+
+/*
  * Adds a node at @path with the kind and payload of @tmpl, all under the
  * lock, so no request sees it half made. The new name is announced to the
  * kernel after the lock is dropped, so that no negative dentry it cached
@@ -189,9 +286,10 @@ static int walk_parent(struct tree *t, char *copy, bool create,
 static int tree_add(struct tree *t, const char *path, const struct vnode *tmpl)
 {
 	char *copy = strdup(path);
+	struct vnode *changed = NULL;
+	char *last = NULL;
 	struct vnode *dir;
 	struct vnode *vn;
-	char *last;
 	int rc;
 
 	if (!copy)
@@ -199,20 +297,20 @@ static int tree_add(struct tree *t, const char *path, const struct vnode *tmpl)
 	pthread_rwlock_wrlock(&t->lock);
 	rc = walk_parent(t, copy, true, &dir, &last);
 	if (rc)
-		goto out_unlock;
+		goto out_end;
 	vn = find_child(dir, last);
 	if (vn) {
 		rc = tmpl->kind == VNODE_DIR && vn->kind == VNODE_DIR ? 0 : -EEXIST;
-		goto out_unlock;
+		goto out_end;
 	}
 	rc = -ENOMEM;
 	vn = vnode_new(t, tmpl->kind, last);
 	if (!vn)
-		goto out_unlock;
+		goto out_end;
 	rc = add_child(dir, vn);
 	if (rc) {
 		vnode_unref(vn);
-		goto out_unlock;
+		goto out_end;
 	}
 	vn->content = tmpl->content;
 	vn->ctx = tmpl->ctx;
@@ -220,16 +318,9 @@ static int tree_add(struct tree *t, const char *path, const struct vnode *tmpl)
 	vn->view = tmpl->view;
 	if (vn->view)
 		view_ref(vn->view);
-	vnode_ref(dir);
-	pthread_rwlock_unlock(&t->lock);
-	if (t->fs)
-		fs_name_changed(t->fs, dir, last);
-	vnode_unref(dir);
-	free(copy);
-	return 0;
-
-out_unlock:
-	pthread_rwlock_unlock(&t->lock);
+	changed = dir;
+out_end:
+	edit_end(t, changed, last, NULL);
 	free(copy);
 	return rc;
 }
@@ -265,12 +356,14 @@ int tree_replace_mount(struct tree *t, const char *path, struct view *view,
 		       struct view **old_view)
 {
 	char *copy = strdup(path);
+	struct vnode *changed = NULL;
+	struct vnode *gone = NULL;
+	char *last = NULL;
 	struct vnode *dir;
 	struct vnode *old;
 	struct vnode *vn;
 	char *name;
 	size_t index;
-	char *last;
 	int rc;
 
 	if (!copy)
@@ -278,15 +371,15 @@ int tree_replace_mount(struct tree *t, const char *path, struct view *view,
 	pthread_rwlock_wrlock(&t->lock);
 	rc = walk_parent(t, copy, false, &dir, &last);
 	if (rc)
-		goto out_unlock;
+		goto out_end;
 	old = find_child(dir, last);
 	rc = -ENOENT;
 	if (!old || old->kind != VNODE_MOUNT)
-		goto out_unlock;
+		goto out_end;
 	rc = -ENOMEM;
 	vn = vnode_new(t, VNODE_MOUNT, last);
 	if (!vn)
-		goto out_unlock;
+		goto out_end;
 	/* the name map's key is the old node's name: the new node takes it */
 	name = vn->name;
 	vn->name = old->name;
@@ -296,7 +389,7 @@ int tree_replace_mount(struct tree *t, const char *path, struct view *view,
 		old->name = vn->name;
 		vn->name = name;
 		vnode_unref(vn);
-		goto out_unlock;
+		goto out_end;
 	}
 	view_ref(view);
 	vn->view = view;
@@ -308,17 +401,10 @@ int tree_replace_mount(struct tree *t, const char *path, struct view *view,
 	/* a request may still read old->view: it keeps its reference */
 	*old_view = old->view;
 	view_ref(old->view);
-	vnode_ref(dir);
-	pthread_rwlock_unlock(&t->lock);
-	if (t->fs)
-		fs_name_changed(t->fs, dir, last);
-	vnode_unref(dir);
-	vnode_unref(old);
-	free(copy);
-	return 0;
-
-out_unlock:
-	pthread_rwlock_unlock(&t->lock);
+	changed = dir;
+	gone = old;
+out_end:
+	edit_end(t, changed, last, gone);
 	free(copy);
 	return rc;
 }
@@ -326,10 +412,12 @@ out_unlock:
 static int tree_detach(struct tree *t, const char *path, bool only_empty)
 {
 	char *copy = strdup(path);
+	struct vnode *changed = NULL;
+	struct vnode *gone = NULL;
+	char *last = NULL;
 	struct vnode *dir;
 	struct vnode *vn;
 	size_t index;
-	char *last;
 	int rc;
 
 	if (!copy)
@@ -337,14 +425,14 @@ static int tree_detach(struct tree *t, const char *path, bool only_empty)
 	pthread_rwlock_wrlock(&t->lock);
 	rc = walk_parent(t, copy, false, &dir, &last);
 	if (rc)
-		goto out_unlock;
+		goto out_end;
 	vn = find_child(dir, last);
 	rc = -ENOENT;
 	if (!vn)
-		goto out_unlock;
+		goto out_end;
 	rc = -ENOTEMPTY;
 	if (only_empty && vn->n_children)
-		goto out_unlock;
+		goto out_end;
 	detach_all(vn);
 	strmap_del(&dir->by_name, vn->name, strlen(vn->name));
 	/* linear, as the memmove that keeps the order is */
@@ -354,19 +442,26 @@ static int tree_detach(struct tree *t, const char *path, bool only_empty)
 		(dir->n_children - index - 1) * sizeof(*dir->children));
 	dir->n_children--;
 	vn->parent = NULL;
-	vnode_ref(dir);
-	pthread_rwlock_unlock(&t->lock);
-	if (t->fs)
-		fs_name_changed(t->fs, dir, vn->name);
-	vnode_unref(dir);
-	vnode_unref(vn);
-	free(copy);
-	return 0;
-
-out_unlock:
-	pthread_rwlock_unlock(&t->lock);
+	rc = 0;
+	changed = dir;
+	gone = vn;
+out_end:
+	edit_end(t, changed, last, gone);
 	free(copy);
 	return rc;
+}
+
+void tree_sweep_view(struct tree *t, struct view *view)
+{
+	const struct tree_reader_ops *reader;
+	void *arg;
+
+	pthread_rwlock_rdlock(&t->lock);
+	reader = t->reader;
+	arg = t->reader_arg;
+	pthread_rwlock_unlock(&t->lock);
+	if (reader && reader->sweep_view)
+		reader->sweep_view(arg, view);
 }
 
 int tree_remove(struct tree *t, const char *path)
