@@ -18,7 +18,8 @@
 #                      not done. Later starts use the same ports and
 #                      export. Root is not squashed, unless NFS_SQUASH=
 #                      Root_Squash is set for the start: then uid 0 is
-#                      65534:65534 on the server
+#                      65534:65534 on the server. NFS_DEBUG=1 makes it log
+#                      everything it does, to find why a case fails
 #   nfs_server_stop    stops it (SIGTERM; SIGKILL after 10 s) and reaps it
 #   nfs_server_restart [PAUSE]
 #                      stops it, waits PAUSE seconds (default 0), and
@@ -173,6 +174,7 @@ EXPORT {
 
 LOG {
 	Default_Log_Level = EVENT;
+$([ -z "${NFS_DEBUG:-}" ] || echo "	Components { ALL = FULL_DEBUG; }")
 }
 EOF
 }
