@@ -19,12 +19,13 @@ wait_state own share Ready
 d=$(vol own share)
 e=$NFS_EXPORT
 
-_as_user 1000 sh -c "umask 022; echo hi > '$d/pub/mine'; mkdir '$d/pub/dir'; ln -s mine '$d/pub/link'"
+_as_user 1000 sh -c "umask 022; echo hi > '$d/pub/mine' && mkdir '$d/pub/dir' && ln -s mine '$d/pub/link'" ||
+	_fail "uid 1000 cannot make files in a 1777 directory of the volume"
 _assert_eq "$(stat -c '%u %g %a' "$e/pub/mine")" "1000 1000 644" "file made by uid 1000, on the server"
 _assert_eq "$(stat -c '%u %g %a' "$e/pub/dir")" "1000 1000 755" "directory made by uid 1000, on the server"
 _assert_eq "$(stat -c '%u %g' "$e/pub/link")" "1000 1000" "symlink made by uid 1000, on the server"
 _assert_eq "$(stat -c '%u %g %a' "$d/pub/mine")" "1000 1000 644" "file made by uid 1000, in the volume"
-_as_user 1000:2000 sh -c "echo hi > '$d/pub/other-group'"
+_as_user 1000:2000 sh -c "echo hi > '$d/pub/other-group'" || _fail "uid 1000 with gid 2000 cannot make a file"
 _assert_eq "$(stat -c '%u %g' "$e/pub/other-group")" "1000 2000" "file made by uid 1000 with gid 2000"
 
 # Refused as the modes say, whether the kernel or the server checks.
