@@ -215,8 +215,9 @@ nfs_server_setup() {
 	_at_exit _nfs_cleanup
 }
 
+# shellcheck disable=SC2120 # EXPORT_DIR is optional
 nfs_server_start() {
-	local try picked=0
+	local picked=0
 
 	if [ -z "$NFS_PORT" ]; then
 		nfs_server_setup "$@"
@@ -226,7 +227,7 @@ nfs_server_start() {
 	fi
 	[ -z "$NFS_SERVER_PID" ] || _fail "nfs_server_start: ganesha runs already (pid $NFS_SERVER_PID)"
 	_nfs_rpcbind
-	for try in 1 2 3; do
+	for _ in 1 2 3; do
 		_nfs_launch && return 0
 		# a port taken since it was picked: pick again, unless a
 		# client may have been told the ports already
