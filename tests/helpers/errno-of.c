@@ -130,6 +130,18 @@ static int op_rename(char **a)
 	return err_of(rename(a[0], a[1]));
 }
 
+static int op_rename_noreplace(char **a)
+{
+	return err_of(renameat2(AT_FDCWD, a[0], AT_FDCWD, a[1],
+				RENAME_NOREPLACE));
+}
+
+static int op_rename_exchange(char **a)
+{
+	return err_of(renameat2(AT_FDCWD, a[0], AT_FDCWD, a[1],
+				RENAME_EXCHANGE));
+}
+
 static int op_link(char **a)
 {
 	return err_of(link(a[0], a[1]));
@@ -163,6 +175,13 @@ static int op_utimens(char **a)
 static int op_setxattr(char **a)
 {
 	return err_of(setxattr(a[0], a[1], a[2], strlen(a[2]), 0));
+}
+
+static int op_getxattr(char **a)
+{
+	char buf[65536];
+
+	return err_of(getxattr(a[0], a[1], buf, sizeof(buf)));
 }
 
 static int op_removexattr(char **a)
@@ -275,6 +294,8 @@ static const struct op ops[] = {
 	{ "rmdir", 1, "PATH", op_rmdir },
 	{ "unlink", 1, "PATH", op_unlink },
 	{ "rename", 2, "FROM TO", op_rename },
+	{ "rename-noreplace", 2, "FROM TO", op_rename_noreplace },
+	{ "rename-exchange", 2, "A B", op_rename_exchange },
 	{ "link", 2, "TARGET NEWPATH", op_link },
 	{ "symlink", 2, "TARGET PATH", op_symlink },
 	{ "mknod-fifo", 1, "PATH", op_mknod_fifo },
@@ -282,6 +303,7 @@ static const struct op ops[] = {
 	{ "chown", 3, "PATH UID GID", op_chown },
 	{ "utimens", 1, "PATH", op_utimens },
 	{ "setxattr", 3, "PATH NAME VALUE", op_setxattr },
+	{ "getxattr", 2, "PATH NAME", op_getxattr },
 	{ "removexattr", 2, "PATH NAME", op_removexattr },
 	{ "fallocate", 3, "PATH OFFSET LENGTH", op_fallocate },
 	{ "mmap-shared-write", 1, "PATH", op_mmap_shared_write },

@@ -1,7 +1,7 @@
 /*
  * ro-probe.c - every mutating syscall on a read-only view fails with EROFS.
  *
- *   ro-probe RODIR RWDIR
+ *   ro-probe [--no-xattr] RODIR RWDIR
  *
  * RODIR is a read-only view of a directory holding a regular file "f"
  * whose contents are "hello\n" and which has the xattr user.probe = "v", a
@@ -12,6 +12,10 @@
  * shared mmap) must work; a writable shared mmap is impossible because no
  * fd open for writing can be had. Prints "ok NAME" or "not ok NAME: why"
  * per check and exits 1 if any failed.
+ *
+ * --no-xattr is for a file system without extended attributes (NFSv3):
+ * "f" has none, and getxattr and listxattr are not checked; setting and
+ * removing one must still fail with EROFS.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -30,6 +34,7 @@
 static int failures;
 static const char *ro;
 static const char *rw;
+static bool no_xattr;
 
 static void report(bool ok, const char *name, const char *fmt, ...)
 {
@@ -197,12 +202,14 @@ static void reads(void)
 	       "stat", "%s", strerror(errno));
 	report(stat(path(ro, "d"), &st) == 0 && S_ISDIR(st.st_mode), "stat-dir",
 	       "%s", strerror(errno));
-	n = getxattr(f, "user.probe", buf, sizeof(buf));
-	report(n == 1 && buf[0] == 'v', "getxattr", "got %zd (%s)", n,
-	       strerror(errno));
-	n = listxattr(f, buf, sizeof(buf));
-	report(n > 0 && memmem(buf, n, "user.probe", 11), "listxattr",
-	       "got %zd (%s)", n, strerror(errno));
+	if (!no_xattr) {
+		n = getxattr(f, "user.probe", buf, sizeof(buf));
+		report(n == 1 && buf[0] == 'v', "getxattr", "got %zd (%s)", n,
+		       strerror(errno));
+		n = listxattr(f, buf, sizeof(buf));
+		report(n > 0 && memmem(buf, n, "user.probe", 11), "listxattr",
+		       "got %zd (%s)", n, strerror(errno));
+	}
 	n = readlink(path(ro, "l"), buf, sizeof(buf));
 	report(n == 1 && buf[0] == 'f', "readlink", "got %zd (%s)", n,
 	       strerror(errno));
@@ -221,8 +228,13 @@ static void reads(void)
 
 int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[1], "--no-xattr")) {
+		no_xattr = true;
+		argv++;
+		argc--;
+	}
 	if (argc != 3) {
-		fprintf(stderr, "usage: ro-probe RODIR RWDIR\n");
+		fprintf(stderr, "usage: ro-probe [--no-xattr] RODIR RWDIR\n");
 		return 2;
 	}
 	ro = argv[1];

@@ -18,19 +18,15 @@
 #   git_proxy_start PORT [ARGS...]
 #                              a tcp-proxy.py in front of PORT (--rate N,
 #                              --stall-after N), listening on $PROXY_PORT
-#   vol_field POD VOL FIELD [FILE]
-#                              the STATE (3) or MESSAGE (6) column of VOL in
-#                              POD's status (or in FILE, a copy of it)
-#   wait_state POD VOL STATE [TIMEOUT]
-#                              waits (default 30 s) until VOL is in STATE;
-#                              the read of status that showed it is left in
-#                              $TMPD/snap, for vol_field POD VOL 6 $TMPD/snap
-#                              (a second read may find the next state)
 #   git_helpers                pids of this case's clone processes
+#
+# It sources pods.sh, whose vol_field and wait_state read the volumes' states.
 #
 # Servers pick free ports, log into $TMPD (their noise is not podvolfs's),
 # and are stopped by the case's exit trap, also when it fails. Repositories
 # are made with no host configuration (GIT_CONFIG_NOSYSTEM, an empty HOME).
+
+. "$REPO/tests/lib/pods.sh"
 
 REPOS=$TMPD/repos
 mkdir -p "$REPOS" "$TMPD/work" "$TMPD/githome"
@@ -146,22 +142,6 @@ git_proxy_start() {
 	_at_exit _stop_server "$pid"
 	_wait_for "[ -s $portfile ]" 10 || _fail "tcp-proxy.py did not start"
 	PROXY_PORT=$(cat "$portfile")
-}
-
-vol_field() {
-	awk -v v="$2" -v f="$3" '
-		NR > 2 && NF == 0 { exit }
-		NR > 2 && $1 == v {
-			if (f < 6) { print $f; exit }
-			for (i = 1; i < 6; i++) sub(/^[^ ]+ +/, "")
-			print; exit
-		}' "${4:-$MNT/default/$1/status}"
-}
-
-wait_state() {
-	_wait_for "cat $MNT/default/$1/status >$TMPD/snap 2>/dev/null &&
-		[ \"\$(vol_field $1 $2 3 $TMPD/snap)\" = $3 ]" "${4:-30}" ||
-		_fail "volume $2 of pod $1 is not $3: $(cat "$MNT/default/$1/status" 2>&1)"
 }
 
 git_helpers() {
