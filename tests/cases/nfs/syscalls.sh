@@ -2,8 +2,9 @@
 # TIMEOUT: 120
 # The syscall exerciser on an nfs volume served by ganesha, but for its two
 # slow tests (--quick: 25,000 and 21,000 files made through NFS take a
-# minute and a half here); a listing of 5,000 names made on the server
-# stands in for them, many READDIRPLUS replies long. Left out too is what
+# minute and a half here); a listing of 25,000 names made on the server
+# stands in for them, many READDIRPLUS replies long. A file past 4 GiB is
+# written and read at its far end. Left out too is what
 # NFSv3 cannot do (podvolfs answers as the Linux client does):
 #   xattr         NFSv3 has no extended attributes: EOPNOTSUPP
 #   rename_flags  no NFSv3 call renames without replacing, or exchanges:
@@ -38,10 +39,16 @@ b" "files after the refused calls"
 rm "$v/a" "$v/b"
 _assert_eq "$(ls -A "$NFS_EXPORT")" "" "left in the export"
 
+printf 'far end' | dd of="$v/big" bs=1 seek=$((5 << 30)) conv=notrunc status=none
+_assert_eq "$(stat -c %s "$NFS_EXPORT/big")" $(((5 << 30) + 7)) "size on the server"
+_assert_eq "$(dd if="$v/big" bs=1 skip=$((5 << 30)) status=none)" "far end" "the end of a 5 GiB file"
+_assert_eq "$(dd if="$NFS_EXPORT/big" bs=1 skip=$((5 << 30)) status=none)" "far end" "on the server"
+rm "$v/big"
+
 mkdir "$NFS_EXPORT/many"
-(cd "$NFS_EXPORT/many" && seq -f 'a-name-of-some-length-%05g' 5000 | xargs touch)
+(cd "$NFS_EXPORT/many" && seq -f 'a-name-of-some-length-%05g' 25000 | xargs touch)
 "$HELPERS/dirents" --print "$v/many" | LC_ALL=C sort >"$TMPD/listed"
 ls -A "$NFS_EXPORT/many" | LC_ALL=C sort >"$TMPD/made"
 cmp -s "$TMPD/made" "$TMPD/listed" ||
-	_fail "listing of 5,000 names: $(diff "$TMPD/made" "$TMPD/listed" | head -5)"
+	_fail "listing of 25,000 names: $(diff "$TMPD/made" "$TMPD/listed" | head -5)"
 _umount_podvolfs
