@@ -41,6 +41,7 @@ struct options {
 	int nfs_mount_port;
 	double nfs_timeout;		/* seconds; 0: for ever */
 	double nfs_actimeo;		/* seconds; < 0: the kernel's defaults */
+	int nfs_version;
 	int show_help;
 	int show_version;
 	int check;
@@ -65,6 +66,7 @@ static const struct fuse_opt option_spec[] = {
 	OPT("nfs_mount_port=%d", nfs_mount_port, 0),
 	OPT("nfs_timeout=%lf", nfs_timeout, 0),
 	OPT("nfs_actimeo=%lf", nfs_actimeo, 0),
+	OPT("nfs_version=%d", nfs_version, 0),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -113,6 +115,7 @@ static void usage(const char *prog)
 	       "    -o nfs_actimeo=SECONDS how long attributes of nfs volumes are trusted\n"
 	       "                           (default: 3 for files, 30 for directories, as\n"
 	       "                           the kernel's acregmin and acdirmin)\n"
+	       "    -o nfs_version=3       the NFS version spoken (3, the only one offered)\n"
 	       "\n"
 	       "podvolfs always mounts with default_permissions, and with allow_other\n"
 	       "when started as root.\n"
@@ -348,7 +351,8 @@ int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct options o = { .max_threads = 64, .hostpath_cache = 1.0,
-			     .git_timeout = 60.0, .nfs_actimeo = -1 };
+			     .git_timeout = 60.0, .nfs_actimeo = -1,
+			     .nfs_version = 3 };
 	struct fuse_cmdline_opts cmd = { 0 };
 	struct cluster_config ccfg;
 	char source[PATH_MAX];
@@ -412,6 +416,12 @@ int main(int argc, char *argv[])
 	    o.nfs_mount_port > 65535) {
 		fprintf(stderr, "podvolfs: -o nfs_port=%d, nfs_mount_port=%d: a port is between 1 and 65535\n",
 			o.nfs_port, o.nfs_mount_port);
+		goto out_free;
+	}
+	if (o.nfs_version != 3) {
+		fprintf(stderr, "podvolfs: -o nfs_version=%d: only NFSv3 is offered "
+			"(the NFSv4 client of libnfs 4.0 cannot keep a connection "
+			"alive; see podvolfs(8))\n", o.nfs_version);
 		goto out_free;
 	}
 	if (!(o.nfs_timeout >= 0 && o.nfs_timeout <= 86400)) {

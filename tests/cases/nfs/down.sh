@@ -52,3 +52,15 @@ kill "$cat_pid"
 _wait_for "! kill -0 $cat_pid 2>/dev/null" 10 || _fail "the waiting read survived SIGTERM"
 wait "$cat_pid" || true
 _umount_podvolfs
+
+# options out of range are refused by name, and nothing is mounted
+for bad in nfs_version=4 nfs_port=70000 nfs_mount_port=-1 nfs_timeout=-1 nfs_actimeo=abc; do
+	if "$PODVOLFS" "$SRC" "$MNT" -f -o "state=$STATE,$bad" >"$TMPD/out" 2>&1; then
+		_fail "$bad accepted"
+	fi
+	grep -q "${bad%%=*}" "$TMPD/out" || _fail "$bad: message: $(cat "$TMPD/out")"
+done
+! "$PODVOLFS" "$SRC" "$MNT" -f -o "state=$STATE,nfs_version=4" >"$TMPD/out" 2>&1 &&
+	grep -q 'nfs_version=4: only NFSv3 is offered' "$TMPD/out" ||
+	_fail "nfs_version=4 is not refused with the reason: $(cat "$TMPD/out")"
+! _is_podvolfs_mount "$MNT" || _fail "mounted after a refused option"
