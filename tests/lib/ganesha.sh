@@ -188,10 +188,10 @@ $([ -z "${NFS_DEBUG:-}" ] || echo "	Components { ALL = FULL_DEBUG; }")
 EOF
 }
 
-# Starts ganesha once; true when it serves, else it is stopped again.
+# Starts ganesha once; true when it serves, else it is stopped again. Its
+# pid is in NFS_SERVER_PID from the start, so that ganesha_stop in an exit
+# trap also stops a server interrupted while starting.
 _ganesha_launch() {
-	local pid
-
 	_NFS_STARTS=$((_NFS_STARTS + 1))
 	NFS_LOG=$NFS_DIR/ganesha-$_NFS_STARTS.log
 	_ganesha_config || return 1
@@ -199,12 +199,10 @@ _ganesha_launch() {
 	ganesha.nfsd -F -f "$NFS_DIR/ganesha.conf" -L "$NFS_LOG" \
 		-p "$NFS_DIR/ganesha.pid" -N NIV_EVENT \
 		</dev/null >>"$NFS_DIR/ganesha.out" 2>&1 &
-	pid=$!
-	if _ganesha_until 20 _ganesha_settled "$pid" && _ganesha_alive "$pid"; then
-		NFS_SERVER_PID=$pid
+	NFS_SERVER_PID=$!
+	_ganesha_until 20 _ganesha_settled "$NFS_SERVER_PID" && _ganesha_alive "$NFS_SERVER_PID" &&
 		return 0
-	fi
-	_ganesha_kill "$pid"
+	ganesha_stop
 	return 1
 }
 
