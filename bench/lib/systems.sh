@@ -6,10 +6,12 @@
 #
 # Every mount is recorded in MOUNTS and every process started in PIDS, so
 # that bench_cleanup (the EXIT trap) can undo all of it, in reverse order,
-# whatever state an interrupted run is in.
+# whatever state an interrupted run is in. A server with its own way of
+# stopping registers a function in STOPS, run after the unmounts.
 
 MOUNTS=()
 PIDS=()
+STOPS=()
 # system id -> directory the workloads use
 declare -A SYS_DIR
 # system id -> column title
@@ -153,8 +155,9 @@ unmount_one() {
 		fusermount3 -u -z "$1" 2>/dev/null || umount -l "$1"
 }
 
-# Undoes everything: mounts in reverse order, then every process (TERM,
-# then KILL after 5 s), then the work directory. Safe to call twice.
+# Undoes everything: mounts in reverse order, then the STOPS functions,
+# then every process (TERM, then KILL after 5 s), then the work directory.
+# Safe to call twice.
 bench_cleanup() {
 	local i pid n
 
@@ -162,6 +165,10 @@ bench_cleanup() {
 		unmount_one "${MOUNTS[i]}" || echo "bench: could not unmount ${MOUNTS[i]}" >&2
 	done
 	MOUNTS=()
+	for ((i = ${#STOPS[@]} - 1; i >= 0; i--)); do
+		"${STOPS[i]}"
+	done
+	STOPS=()
 	for pid in "${PIDS[@]}"; do
 		for n in $(seq 250); do
 			kill -0 "$pid" 2>/dev/null || break
