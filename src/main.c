@@ -261,6 +261,45 @@ static int run_loop(struct fuse_session *se, struct fuse_cmdline_opts *cmd,
 	return rc;
 }
 
+/*
+ * The kernel reads ahead at most the smaller of what the filesystem asks
+ * (max_readahead) and its default of 128 KiB, so sequential reads arrive
+ * in 128 KiB requests. As root, raises the new mount's limit to @kib
+ * before the session's INIT, so that the filesystem's own ask stands. The
+ * mount is found in mountinfo: a stat() of it would wait for the INIT that
+ * this thread is to serve.
+ */
+static void widen_readahead(const char *mountpoint, unsigned kib)
+{
+	unsigned maj, min, found = 0;
+	char dev[32], where[PATH_MAX + 1], path[64];
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return;
+	/* the last mount at @mountpoint is ours; "\040" and the like never match */
+	while (getline(&line, &cap, f) > 0)
+		if (sscanf(line, "%*s %*s %31s %*s %4096s", dev, where) == 2 &&
+		    !strcmp(where, mountpoint) &&
+		    sscanf(dev, "%u:%u", &maj, &min) == 2)
+			found = 1;
+	free(line);
+	fclose(f);
+	if (!found)
+		return;
+	snprintf(path, sizeof(path), "/sys/class/bdi/%u:%u/read_ahead_kb",
+		 maj, min);
+	f = fopen(path, "we");
+	if (!f)
+		return;
+	fprintf(f, "%u\n", kib);
+	if (fclose(f))
+		log_debug("%s: %s", path, strerror(errno));
+}
+
 /* Mounts, serves until unmounted or signalled, and unwinds. Returns the exit status. */
 static int serve(struct fuse_args *args, struct fuse_cmdline_opts *cmd,
 		 struct options *o, struct cluster_config *ccfg)
@@ -297,6 +336,7 @@ static int serve(struct fuse_args *args, struct fuse_cmdline_opts *cmd,
 	signal(SIGHUP, on_sighup);
 	if (fuse_session_mount(se, cmd->mountpoint))
 		goto out_remove_handlers;
+	widen_readahead(cmd->mountpoint, fcfg.max_write >> 10);
 	if (fuse_daemonize(cmd->foreground))
 		goto out_unmount;
 	if (!cmd->foreground)
