@@ -46,7 +46,8 @@ static void describe(struct volume_source *src, char *buf, size_t len)
 	if (!nv->v->store)
 		return;
 	nfs_store_health(nv->v->store, health, sizeof(health));
-	snprintf(buf, len, "%s:%s over NFSv3%s: %s", nv->server, nv->export,
+	snprintf(buf, len, "%s:%s over NFSv3%s, locks local to this daemon: %s",
+		 nv->server, nv->export,
 		 nv->v->forced_read_only ? ", read-only" : "", health);
 }
 
