@@ -53,6 +53,12 @@ struct spec_ctx {
 	yaml_document_t *doc;			/* borrowed */
 	struct podvolfs_err *err;		/* NULL: count errors, keep none */
 	unsigned nerr;				/* errors found through this ctx */
+	/*
+	 * Of those, the errors about keys: unknown, repeated or not a field
+	 * name. They leave the meaning of the rest intact, so they never make
+	 * what holds them invalid for the checks that follow.
+	 */
+	unsigned nkeys;
 	bool oom;				/* an allocation failed */
 	struct spec_path path;			/* field path of the current node */
 	size_t doc_nodes;			/* of the current document, expanded */

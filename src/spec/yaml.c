@@ -462,11 +462,12 @@ static void full_name(const struct spec_ctx *c, const char *key, char *buf,
 
 /*
  * Reports scalar keys that are not field names, keys that repeat an earlier
- * key, and with @fields, keys not in that list.
+ * key, and with @fields, keys not in that list. Each counts in c->nkeys.
  */
 void spec_map_check(struct spec_ctx *c, yaml_node_t *map, const char *const *fields)
 {
 	char name[SPEC_PATH_MAX + 64];
+	unsigned before = c->nerr;
 	struct strmap seen;
 
 	strmap_init(&seen);
@@ -499,6 +500,7 @@ void spec_map_check(struct spec_ctx *c, yaml_node_t *map, const char *const *fie
 		}
 	}
 	strmap_free(&seen);
+	c->nkeys += c->nerr - before;
 }
 
 void spec_map_find(const struct spec_ctx *c, yaml_node_t *map, const char *key,

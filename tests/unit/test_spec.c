@@ -401,6 +401,39 @@ static void test_spec__errors_name_every_problem(void **state)
 	assert_string_equal(f->err.msg[1], want);
 }
 
+/* An unknown or repeated key in a volume: one error, and its mounts still find it. */
+static void test_spec__key_errors_leave_the_volume(void **state)
+{
+	struct fixture *f = *state;
+	const char *path = scratch_file(f, "dup.yaml",
+		"apiVersion: v1\n"
+		"kind: Pod\n"
+		"metadata: {name: p}\n"
+		"spec:\n"
+		"  containers:\n"
+		"  - name: app\n"
+		"    image: busybox\n"
+		"    volumeMounts:\n"
+		"    - {name: logs, mountPath: /a}\n"
+		"  volumes:\n"
+		"  - name: logs\n"
+		"    hostPath: {path: /a, path: /b}\n");
+	char want[512];
+
+	assert_int_equal(spec_load_file(BAD "/unknown-field-emptydir.yaml",
+					&f->objs, &f->err), -EINVAL);
+	assert_int_equal(f->err.count, 1);
+	assert_string_equal(f->err.msg[0], BAD "/unknown-field-emptydir.yaml:17:7: "
+			    "unknown field \"spec.volumes[0].emptyDir.foo\"");
+	err_init(&f->err);
+	assert_int_equal(spec_load_file(path, &f->objs, &f->err), -EINVAL);
+	assert_int_equal(f->err.count, 1);
+	snprintf(want, sizeof(want),
+		 "%s:12:26: duplicate field \"spec.volumes[0].hostPath.path\"",
+		 path);
+	assert_string_equal(f->err.msg[0], want);
+}
+
 static const char pod_text[] =
 	"apiVersion: v1\n"
 	"kind: Pod\n"
@@ -689,6 +722,7 @@ int main(void)
 		T(test_spec__bad_fixtures),
 		T(test_spec__file_is_all_or_nothing),
 		T(test_spec__errors_name_every_problem),
+		T(test_spec__key_errors_leave_the_volume),
 		T(test_spec__uid_follows_the_spec),
 		T(test_spec__replicas_zero_and_limits),
 		T(test_spec__source_directory),
