@@ -113,6 +113,8 @@ struct spec_pod {
 	size_t n_containers;
 	char *file;				/* the manifest it came from */
 	struct spec_pos pos;			/* of the document */
+	/* the field path of its List item, "items[2]", or "" outside a List */
+	char *list_item;
 };
 
 /* The objects of one or more manifest files. */
@@ -132,12 +134,15 @@ void spec_objects_free(struct spec_objects *objs);
 
 /*
  * Reads every document of the manifest file @path and appends its objects
- * to @objs. Documents of kinds podvolfs does not use are skipped with a
- * notice. Returns 0, or -EINVAL (bad YAML, unknown or mistyped fields, a
- * failed validation, a limit of podvolfs(8) LIMITS crossed: every problem
- * is added to @err) or another -errno (the file could not be read; @err
- * says so). On any error @objs is unchanged: a file is taken whole or not
- * at all. The time and memory it takes are bounded by those limits.
+ * to @objs. A List (kind List, apiVersion v1, as kubectl get -o yaml writes
+ * it) stands for its items, each read as a document of its own, its errors
+ * on field paths "items[i]..."; a List inside a List is an error. Documents
+ * of kinds podvolfs does not use are skipped with a notice. Returns 0, or
+ * -EINVAL (bad YAML, unknown or mistyped fields, a failed validation, a
+ * limit of podvolfs(8) LIMITS crossed: every problem is added to @err) or
+ * another -errno (the file could not be read; @err says so). On any error
+ * @objs is unchanged: a file is taken whole or not at all. The time and
+ * memory it takes are bounded by those limits.
  */
 int spec_load_file(const char *path, struct spec_objects *objs,
 		   struct podvolfs_err *err);

@@ -46,6 +46,8 @@
 struct spec_path {
 	char buf[SPEC_PATH_MAX];		/* always terminated */
 	size_t len;
+	/* what resets keep: "items[2]" in an item of a List, else 0 bytes */
+	size_t root;
 };
 
 struct spec_ctx {
@@ -63,6 +65,8 @@ struct spec_ctx {
 	struct spec_path path;			/* field path of the current node */
 	size_t doc_nodes;			/* of the current document, expanded */
 	size_t doc_text;			/* bytes of its scalars, expanded */
+	/* documents so far, an item of a List counting as one, a List as none */
+	unsigned docs;
 	size_t file_nodes;			/* of the documents so far, replicas counted */
 	size_t file_text;			/* bytes of their scalars, the same way */
 };
@@ -86,8 +90,12 @@ size_t spec_path_key(struct spec_path *p, const char *key);
 size_t spec_path_index(struct spec_path *p, size_t i);
 /* "[key]": a key of a map of strings (labels, annotations, ...) */
 size_t spec_path_bracket(struct spec_path *p, const char *key);
+/* Back to @mark, or to the root when @mark is below it (0: the root). */
 void spec_path_reset(struct spec_path *p, size_t mark);
+/* The root, then @s: "spec.template" is "items[2].spec.template" in an item. */
 void spec_path_set(struct spec_path *p, const char *s);
+/* Makes the first @root bytes of the path its root (0: none) and resets to it. */
+void spec_path_set_root(struct spec_path *p, size_t root);
 
 void spec_pos_of(const struct spec_ctx *c, const yaml_mark_t *m,
 		 struct spec_pos *pos);
@@ -119,6 +127,12 @@ yaml_node_t *spec_seq_item(const struct spec_ctx *c, const yaml_node_t *n, size_
  * Returns 0, or -EINVAL with the error reported.
  */
 int spec_doc_check(struct spec_ctx *c, yaml_node_t *root);
+/*
+ * Makes @n, a node of a document spec_doc_check() passed, the current
+ * document for the budgets of its replicas (c->doc_nodes, c->doc_text).
+ * Can't fail: a part of that document is within its budgets.
+ */
+void spec_doc_measure(struct spec_ctx *c, const yaml_node_t *n);
 
 void spec_map_check(struct spec_ctx *c, yaml_node_t *map,
 	       const char *const *fields);

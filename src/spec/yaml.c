@@ -61,14 +61,20 @@ size_t spec_path_bracket(struct spec_path *p, const char *key)
 
 void spec_path_reset(struct spec_path *p, size_t mark)
 {
-	p->len = mark;
-	p->buf[mark] = '\0';
+	p->len = mark > p->root ? mark : p->root;
+	p->buf[p->len] = '\0';
 }
 
 void spec_path_set(struct spec_path *p, const char *s)
 {
 	spec_path_reset(p, 0);
-	path_append(p, "", s, "");
+	spec_path_key(p, s);
+}
+
+void spec_path_set_root(struct spec_path *p, size_t root)
+{
+	p->root = root;
+	spec_path_reset(p, root);
 }
 
 /* ---- errors ---- */
@@ -443,6 +449,17 @@ int spec_doc_check(struct spec_ctx *c, yaml_node_t *root)
 	c->doc_nodes = x.nodes;
 	c->doc_text = x.text;
 	return 0;
+}
+
+void spec_doc_measure(struct spec_ctx *c, const yaml_node_t *n)
+{
+	const struct expansion most = { .nodes = SPEC_NODE_BUDGET,
+					.text = SPEC_TEXT_BUDGET };
+	struct expansion x = { 0 };
+
+	expand(c, n, 1, &x, &most);
+	c->doc_nodes = x.nodes;
+	c->doc_text = x.text;
 }
 
 /* ---- mappings ---- */

@@ -516,9 +516,9 @@ static void test_spec__source_directory(void **state)
 		 "%s:12:1: metadata.name: Duplicate value: \"fortune\": pod \"default/fortune\" is already defined in %s",
 		 GOOD "multi.yaml", GOOD "fortune.yaml");
 	assert_string_equal(f->err.msg[0], want);
-	assert_int_equal(f->objs.n_pods, 8);
+	assert_int_equal(f->objs.n_pods, 11);
 	assert_string_equal(f->objs.pods[0].name, "everything");
-	assert_int_equal(f->objs.n_notices, 1);
+	assert_int_equal(f->objs.n_notices, 2);
 }
 
 static void test_spec__source_skips_hidden_and_failing(void **state)
@@ -696,6 +696,153 @@ static void test_spec__duplicate_among_many_keys(void **state)
 	free(text);
 }
 
+/* kubectl get -o yaml's List: each item is a document of its own. */
+static void test_spec__list_items_are_documents(void **state)
+{
+	struct fixture *f = *state;
+	const struct spec_pod *p;
+
+	load_ok(f, GOOD "list.yaml");
+	assert_int_equal(f->objs.n_pods, 3);
+	assert_int_equal(f->objs.n_notices, 1);
+	assert_string_equal(f->objs.notices[0],
+			    GOOD "list.yaml:114:3: skipping kind \"Service\"");
+	p = &f->objs.pods[0];
+	assert_string_equal(p->namespace, "shop");
+	assert_string_equal(p->name, "cart");
+	assert_string_equal(p->list_item, "items[0]");
+	assert_int_equal(p->pos.line, 5);
+	assert_int_equal(p->pos.col, 3);
+	assert_int_equal(volume(p, "data")->type, SPEC_VOL_EMPTYDIR);
+	assert_string_equal(volume(p, "kube-api-access-7xq2m")->source,
+			    "projected");
+	for (size_t i = 1; i < 3; i++) {
+		p = &f->objs.pods[i];
+		assert_string_equal(p->owner_kind, "Deployment");
+		assert_string_equal(p->owner_name, "web");
+		assert_string_equal(p->list_item, "items[1]");
+		assert_non_null(label(p, "pod-template-hash"));
+		assert_int_equal(quantity_value(&volume(p, "cache")->empty_dir.size_limit),
+				 16 << 20);
+	}
+}
+
+static const char list_pod[] =
+	"apiVersion: v1\n"
+	"kind: Pod\n"
+	"metadata: {name: p}\n"
+	"spec:\n"
+	"  containers: [{name: app, image: busybox}]\n"
+	"  volumes: [{name: data}]\n";
+
+/* The same object in a List or in a document: the same pod, the same UID. */
+static void test_spec__list_item_is_the_same_pod(void **state)
+{
+	struct fixture *f = *state;
+	char *text;
+
+	load_ok(f, scratch_file(f, "pod.yaml", list_pod));
+	assert_true(asprintf(&text,
+			     "{apiVersion: v1, kind: List, items: [\n"
+			     "{apiVersion: v1, kind: Pod, metadata: {name: p},\n"
+			     " spec: {containers: [{name: app, image: busybox}],\n"
+			     "        volumes: [{name: data}]}}]}\n") > 0);
+	load_text_ok(f, "list.yaml", text);
+	assert_int_equal(f->objs.n_pods, 2);
+	assert_string_equal(f->objs.pods[0].list_item, "");
+	assert_string_equal(f->objs.pods[1].list_item, "items[0]");
+	assert_string_equal(f->objs.pods[0].uid, f->objs.pods[1].uid);
+}
+
+/* A List's own fields, its items and their errors, each on its path. */
+static void test_spec__list_errors_name_the_item(void **state)
+{
+	struct fixture *f = *state;
+	const char *path = scratch_file(f, "list.yaml",
+		"apiVersion: apps/v1\n"
+		"kind: List\n"
+		"metadata: {resourceVersion: \"\"}\n"
+		"items:\n"
+		"- just text\n"
+		"- apiVersion: v1\n"
+		"  metadata: {name: nokind}\n"
+		"- apiVersion: v1\n"
+		"  kind: Pod\n"
+		"  metadata: {name: p}\n"
+		"  spec: {containers: [{name: app, image: busybox}]}\n"
+		"- apiVersion: v1\n"
+		"  kind: Pod\n"
+		"  metadata: {name: p}\n"
+		"  spec: {containers: [{name: app, image: busybox}]}\n"
+		"---\n"
+		"kind: List\n"
+		"apiVersion: v1\n"
+		"items: {}\n");
+	static const char *const want[] = {
+		"1:13: apiVersion: Unsupported value: \"apps/v1\": supported values: \"v1\"",
+		"5:3: items[0]: Invalid value: \"just text\": expected a mapping",
+		"6:3: items[1].kind: Required value",
+		"19:8: items: Invalid value: a mapping: expected a list",
+	};
+	char full[512];
+
+	assert_int_equal(spec_load_file(path, &f->objs, &f->err), -EINVAL);
+	assert_int_equal(f->err.count, 4);
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(full, sizeof(full), "%s:%s", path, want[i]);
+		assert_string_equal(f->err.msg[i], full);
+	}
+	/* two pods of one List with one name: the second is named by its item */
+	err_init(&f->err);
+	path = scratch_file(f, "twice.yaml",
+		"apiVersion: v1\n"
+		"kind: List\n"
+		"items:\n"
+		"- {apiVersion: v1, kind: Pod, metadata: {name: p},\n"
+		"   spec: {containers: [{name: app, image: busybox}]}}\n"
+		"- {apiVersion: v1, kind: Pod, metadata: {name: p},\n"
+		"   spec: {containers: [{name: app, image: busybox}]}}\n");
+	assert_int_equal(spec_load_file(path, &f->objs, &f->err), -EINVAL);
+	assert_int_equal(f->err.count, 1);
+	snprintf(full, sizeof(full),
+		 "%s:6:3: items[1].metadata.name: Duplicate value: \"p\"", path);
+	assert_string_equal(f->err.msg[0], full);
+}
+
+/*
+ * Each item counts as a document against the file's limit, and a
+ * Deployment's replicas are copies of its item, not of the whole List.
+ */
+static void test_spec__list_limits(void **state)
+{
+	struct fixture *f = *state;
+	const char *item = "- {apiVersion: v1, kind: ConfigMap}\n";
+	char *text, *big;
+
+	text = repeat_text("apiVersion: v1\nkind: List\nitems:\n", item, 1000, "");
+	load_text_ok(f, "1000.yaml", text);
+	assert_int_equal(f->objs.n_notices, 1000);
+	spec_objects_free(&f->objs);
+	text = repeat_text("apiVersion: v1\nkind: List\nitems:\n", item, 1001, "");
+	load_refused(f, "1001.yaml", text,
+		     "1004:3: file has more than 1000 documents, each item of a List counting as one (a podvolfs limit)");
+	/* 100,000 nodes of a ConfigMap, then 2,000 replicas of 24 nodes */
+	big = repeat_text("apiVersion: v1\nkind: List\nitems:\n"
+			  "- {apiVersion: v1, kind: ConfigMap, data: [", "0,", 100000,
+			  "]}\n");
+	text = repeat_text(big,
+			   "- apiVersion: apps/v1\n"
+			   "  kind: ReplicaSet\n"
+			   "  metadata: {name: rs}\n"
+			   "  spec:\n"
+			   "    replicas: 2000\n"
+			   "    template: {spec: {containers: [{name: app, image: busybox}]}}\n",
+			   1, "");
+	free(big);
+	load_text_ok(f, "replicas.yaml", text);
+	assert_int_equal(f->objs.n_pods, 2000);
+}
+
 static void test_spec__missing_source(void **state)
 {
 	struct fixture *f = *state;
@@ -719,6 +866,10 @@ int main(void)
 		T(test_spec__multi_document_skips_other_kinds),
 		T(test_spec__every_source),
 		T(test_spec__json_manifest),
+		T(test_spec__list_items_are_documents),
+		T(test_spec__list_item_is_the_same_pod),
+		T(test_spec__list_errors_name_the_item),
+		T(test_spec__list_limits),
 		T(test_spec__bad_fixtures),
 		T(test_spec__file_is_all_or_nothing),
 		T(test_spec__errors_name_every_problem),
