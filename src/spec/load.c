@@ -510,10 +510,12 @@ static int buffer_load(struct spec_ctx *c, const unsigned char *buf,
 	return rc;
 }
 
-int spec_load_file(const char *path, struct spec_objects *objs,
-		   struct podvolfs_err *err)
+int spec_load_file(const char *path, enum spec_field_validation fields,
+		   struct spec_objects *objs, struct podvolfs_err *err,
+		   struct podvolfs_err *warn)
 {
-	struct spec_ctx c = { .file = path, .err = err };
+	struct spec_ctx c = { .file = path, .err = err, .warn = warn,
+			      .fields = fields };
 	struct spec_objects tmp;
 	unsigned char *buf = NULL;
 	size_t len = 0;
@@ -542,6 +544,14 @@ int spec_load_file(const char *path, struct spec_objects *objs,
 }
 
 /* ---- sources ---- */
+
+/* A source being read: how, where its problems go, and its pods so far. */
+struct source {
+	enum spec_field_validation fields;
+	struct podvolfs_err *err;
+	struct podvolfs_err *warn;
+	struct pod_index ix;
+};
 
 /* Drops the pods of @tmp that @ix (the source so far) has, with an error each. */
 static int source_dedupe(struct spec_objects *tmp, struct pod_index *ix,
@@ -577,22 +587,22 @@ static int source_dedupe(struct spec_objects *tmp, struct pod_index *ix,
 
 /* Loads one file of a source; a file that fails is left out. */
 static int source_file(const char *path, struct spec_objects *objs,
-		       struct pod_index *ix, struct podvolfs_err *err)
+		       struct source *s)
 {
 	struct spec_objects tmp;
 	int rc;
 
 	spec_objects_init(&tmp);
-	rc = spec_load_file(path, &tmp, err);
+	rc = spec_load_file(path, s->fields, &tmp, s->err, s->warn);
 	if (rc) {
 		spec_objects_free(&tmp);
 		return rc == -EINVAL ? 0 : rc;
 	}
-	rc = source_dedupe(&tmp, ix, err);
+	rc = source_dedupe(&tmp, &s->ix, s->err);
 	if (!rc)
 		rc = objects_move(objs, &tmp);
 	if (rc)
-		err_add(err, NULL, NULL, "%s: %s", path, strerror(-rc));
+		err_add(s->err, NULL, NULL, "%s: %s", path, strerror(-rc));
 	spec_objects_free(&tmp);
 	return rc;
 }
@@ -617,25 +627,24 @@ static int name_cmp(const struct dirent **a, const struct dirent **b)
 }
 
 static void source_entry(const char *dir, const char *name,
-			 struct spec_objects *objs, struct pod_index *ix,
-			 struct podvolfs_err *err)
+			 struct spec_objects *objs, struct source *s)
 {
 	struct stat st;
 	char *path;
 
 	if (asprintf(&path, "%s/%s", dir, name) < 0) {
-		err_add(err, NULL, NULL, "%s/%s: %s", dir, name,
+		err_add(s->err, NULL, NULL, "%s/%s: %s", dir, name,
 			strerror(ENOMEM));
 		return;
 	}
 	/* a directory or socket named *.yaml is not a manifest */
 	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-		source_file(path, objs, ix, err);
+		source_file(path, objs, s);
 	free(path);
 }
 
 static int source_dir(const char *dir, struct spec_objects *objs,
-		      struct pod_index *ix, struct podvolfs_err *err)
+		      struct source *s)
 {
 	struct dirent **list;
 	int n, rc;
@@ -643,21 +652,22 @@ static int source_dir(const char *dir, struct spec_objects *objs,
 	n = scandir(dir, &list, manifest_filter, name_cmp);
 	if (n < 0) {
 		rc = -errno;
-		err_add(err, NULL, NULL, "%s: %s", dir, strerror(-rc));
+		err_add(s->err, NULL, NULL, "%s: %s", dir, strerror(-rc));
 		return rc;
 	}
 	for (int i = 0; i < n; i++) {
-		source_entry(dir, list[i]->d_name, objs, ix, err);
+		source_entry(dir, list[i]->d_name, objs, s);
 		free(list[i]);
 	}
 	free(list);
 	return 0;
 }
 
-int spec_load_source(const char *path, struct spec_objects *objs,
-		     struct podvolfs_err *err)
+int spec_load_source(const char *path, enum spec_field_validation fields,
+		     struct spec_objects *objs, struct podvolfs_err *err,
+		     struct podvolfs_err *warn)
 {
-	struct pod_index ix;
+	struct source s = { .fields = fields, .err = err, .warn = warn };
 	struct stat st;
 	int rc;
 
@@ -666,19 +676,19 @@ int spec_load_source(const char *path, struct spec_objects *objs,
 		err_add(err, NULL, NULL, "%s: %s", path, strerror(-rc));
 		return rc;
 	}
-	pod_index_init(&ix);
+	pod_index_init(&s.ix);
 	for (size_t i = 0; i < objs->n_pods; i++) {
-		rc = pod_index_add(&ix, &objs->pods[i], NULL);
+		rc = pod_index_add(&s.ix, &objs->pods[i], NULL);
 		if (rc < 0) {
 			err_add(err, NULL, NULL, "%s: %s", path, strerror(-rc));
-			pod_index_free(&ix);
+			pod_index_free(&s.ix);
 			return rc;
 		}
 	}
 	if (S_ISDIR(st.st_mode))
-		rc = source_dir(path, objs, &ix, err);
+		rc = source_dir(path, objs, &s);
 	else
-		rc = source_file(path, objs, &ix, err);
-	pod_index_free(&ix);
+		rc = source_file(path, objs, &s);
+	pod_index_free(&s.ix);
 	return rc;
 }

@@ -484,7 +484,7 @@ static int workload_validate(struct spec_ctx *c, yaml_node_t *root,
 static int workload_expand(struct spec_ctx *c, yaml_node_t *root,
 			   struct workload *w, struct spec_objects *out)
 {
-	struct podvolfs_err *saved = c->err;
+	struct podvolfs_err *saved = c->err, *saved_warn = c->warn;
 	struct spec_pod *pods;
 	unsigned before = c->nerr;
 	int rc;
@@ -497,9 +497,11 @@ static int workload_expand(struct spec_ctx *c, yaml_node_t *root,
 		return -ENOMEM;
 	/* the template was checked above; the replicas are decoded quietly */
 	c->err = NULL;
+	c->warn = NULL;
 	for (int64_t i = 0; i < w->replicas && !rc; i++)
 		rc = workload_pod(c, root, w, (unsigned)i, &pods[i]);
 	c->err = saved;
+	c->warn = saved_warn;
 	return rc;
 }
 

@@ -54,6 +54,8 @@ struct spec_ctx {
 	const char *file;			/* borrowed, for messages */
 	yaml_document_t *doc;			/* borrowed */
 	struct podvolfs_err *err;		/* NULL: count errors, keep none */
+	struct podvolfs_err *warn;		/* NULL: warnings dropped */
+	enum spec_field_validation fields;	/* what an unknown field is */
 	unsigned nerr;				/* errors found through this ctx */
 	/*
 	 * Of those, the errors about keys: unknown, repeated or not a field
@@ -134,6 +136,11 @@ int spec_doc_check(struct spec_ctx *c, yaml_node_t *root);
  */
 void spec_doc_measure(struct spec_ctx *c, const yaml_node_t *n);
 
+/*
+ * Reports, in @map, scalar keys that are not field names and keys that
+ * repeat an earlier key (errors), and with @fields, keys not in that list
+ * (as c->fields says). Each error counts in c->nkeys.
+ */
 void spec_map_check(struct spec_ctx *c, yaml_node_t *map,
 	       const char *const *fields);
 void spec_map_find(const struct spec_ctx *c, yaml_node_t *map, const char *key,

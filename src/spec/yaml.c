@@ -477,10 +477,24 @@ static void full_name(const struct spec_ctx *c, const char *key, char *buf,
 	snprintf(buf, size, "%s%s%s", c->path.buf, c->path.len ? "." : "", key);
 }
 
-/*
- * Reports scalar keys that are not field names, keys that repeat an earlier
- * key, and with @fields, keys not in that list. Each counts in c->nkeys.
- */
+/* Key @k, not a field here: an error, a warning or nothing, as c->fields says. */
+static void unknown_field(struct spec_ctx *c, const yaml_node_t *k,
+			  const char *key)
+{
+	char name[SPEC_PATH_MAX + 64];
+	struct spec_pos pos;
+
+	if (c->fields == SPEC_FIELDS_IGNORE)
+		return;
+	full_name(c, key, name, sizeof(name));
+	if (c->fields == SPEC_FIELDS_STRICT) {
+		spec_ctx_err(c, &k->start_mark, NULL, "unknown field \"%s\"", name);
+		return;
+	}
+	spec_pos_of(c, &k->start_mark, &pos);
+	err_add(c->warn, &pos, NULL, "unknown field \"%s\"", name);
+}
+
 void spec_map_check(struct spec_ctx *c, yaml_node_t *map, const char *const *fields)
 {
 	char name[SPEC_PATH_MAX + 64];
@@ -510,11 +524,8 @@ void spec_map_check(struct spec_ctx *c, yaml_node_t *map, const char *const *fie
 			spec_ctx_err(c, &k->start_mark, NULL,
 				"duplicate field \"%s\"", name);
 		}
-		if (fields && !text_in(key, fields)) {
-			full_name(c, key, name, sizeof(name));
-			spec_ctx_err(c, &k->start_mark, NULL, "unknown field \"%s\"",
-				name);
-		}
+		if (fields && !text_in(key, fields))
+			unknown_field(c, k, key);
 	}
 	strmap_free(&seen);
 	c->nkeys += c->nerr - before;

@@ -23,6 +23,7 @@
 struct fixture {
 	struct spec_objects objs;
 	struct podvolfs_err err;
+	struct podvolfs_err warn;
 	char dir[64];				/* a scratch directory */
 };
 
@@ -34,6 +35,7 @@ static int setup(void **state)
 		return -1;
 	spec_objects_init(&f->objs);
 	err_init(&f->err);
+	err_init(&f->warn);
 	snprintf(f->dir, sizeof(f->dir), "/tmp/podvolfs-spec-XXXXXX");
 	if (!mkdtemp(f->dir))
 		return -1;
@@ -57,14 +59,25 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Loads @path in the default mode, Warn, its warnings into f->warn. */
+static int load(struct fixture *f, const char *path)
+{
+	return spec_load_file(path, SPEC_FIELDS_WARN, &f->objs, &f->err,
+			      &f->warn);
+}
+
+/* Loads @path, which must give neither an error nor a warning. */
 static void load_ok(struct fixture *f, const char *path)
 {
 	char buf[4096];
-	int rc = spec_load_file(path, &f->objs, &f->err);
+	int rc = load(f, path);
 
 	err_join(&f->err, buf, sizeof(buf));
 	if (rc != 0 || err_isset(&f->err))
 		fail_msg("%s: rc %d: %s", path, rc, buf);
+	err_join(&f->warn, buf, sizeof(buf));
+	if (err_isset(&f->warn))
+		fail_msg("%s: warnings: %s", path, buf);
 }
 
 static char *scratch_file(struct fixture *f, const char *name,
@@ -320,7 +333,7 @@ static void check_bad_fixture(const char *path)
 	read_expectation(path, expect, sizeof(expect), at, sizeof(at));
 	spec_objects_init(&objs);
 	err_init(&err);
-	rc = spec_load_file(path, &objs, &err);
+	rc = spec_load_file(path, SPEC_FIELDS_STRICT, &objs, &err, NULL);
 	if (rc != -EINVAL)
 		fail_msg("%s: rc %d, want -EINVAL", path, rc);
 	assert_int_equal(objs.n_pods, 0);
@@ -368,8 +381,7 @@ static void test_spec__file_is_all_or_nothing(void **state)
 	struct fixture *f = *state;
 
 	load_ok(f, GOOD "fortune.yaml");
-	assert_int_equal(spec_load_file(BAD "/second-document-bad.yaml",
-					&f->objs, &f->err), -EINVAL);
+	assert_int_equal(load(f, BAD "/second-document-bad.yaml"), -EINVAL);
 	assert_int_equal(f->objs.n_pods, 1);
 	assert_string_equal(f->objs.pods[0].name, "fortune");
 }
@@ -392,7 +404,7 @@ static void test_spec__errors_name_every_problem(void **state)
 		"    hostPath: {path: /a, type: Nope}\n");
 	char want[512];
 
-	assert_int_equal(spec_load_file(path, &f->objs, &f->err), -EINVAL);
+	assert_int_equal(load(f, path), -EINVAL);
 	assert_int_equal(f->err.count, 2);
 	/* the failed volume is left out, so the mount cannot find it */
 	snprintf(want, sizeof(want),
@@ -421,12 +433,13 @@ static void test_spec__key_errors_leave_the_volume(void **state)
 	char want[512];
 
 	assert_int_equal(spec_load_file(BAD "/unknown-field-emptydir.yaml",
-					&f->objs, &f->err), -EINVAL);
+					SPEC_FIELDS_STRICT, &f->objs, &f->err,
+					NULL), -EINVAL);
 	assert_int_equal(f->err.count, 1);
 	assert_string_equal(f->err.msg[0], BAD "/unknown-field-emptydir.yaml:17:7: "
 			    "unknown field \"spec.volumes[0].emptyDir.foo\"");
 	err_init(&f->err);
-	assert_int_equal(spec_load_file(path, &f->objs, &f->err), -EINVAL);
+	assert_int_equal(load(f, path), -EINVAL);
 	assert_int_equal(f->err.count, 1);
 	snprintf(want, sizeof(want),
 		 "%s:12:26: duplicate field \"spec.volumes[0].hostPath.path\"",
@@ -499,7 +512,7 @@ static void test_spec__replicas_zero_and_limits(void **state)
 		"  template:\n"
 		"    spec:\n"
 		"      containers: [{name: C, image: busybox}]\n");
-	assert_int_equal(spec_load_file(path, &f->objs, &f->err), -EINVAL);
+	assert_int_equal(load(f, path), -EINVAL);
 	assert_non_null(strstr(f->err.msg[0], "spec.template.spec.containers[0].name: Invalid value: \"C\""));
 }
 
@@ -508,8 +521,9 @@ static void test_spec__source_directory(void **state)
 	struct fixture *f = *state;
 	char want[256];
 
-	assert_int_equal(spec_load_source("tests/fixtures/good", &f->objs,
-					  &f->err), 0);
+	assert_int_equal(spec_load_source("tests/fixtures/good",
+					  SPEC_FIELDS_WARN, &f->objs, &f->err,
+					  &f->warn), 0);
 	/* multi.yaml's "fortune" comes after fortune.yaml's and is left out */
 	assert_int_equal(f->err.count, 1);
 	snprintf(want, sizeof(want),
@@ -530,7 +544,9 @@ static void test_spec__source_skips_hidden_and_failing(void **state)
 	scratch_file(f, "b.yml", "apiVersion: v1\nkind: Pod\nmetadata: {name: b}\nspec: {containers: [{name: c, image: i}]}\n");
 	scratch_file(f, "a.json", "{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {\"name\": \"a\"}, \"spec\": {\"containers\": [{\"name\": \"c\", \"image\": \"i\"}]}}");
 	scratch_file(f, "c.yaml", "kind: Pod\nbroken: [\n");
-	assert_int_equal(spec_load_source(f->dir, &f->objs, &f->err), 0);
+	assert_int_equal(spec_load_source(f->dir,
+					  SPEC_FIELDS_WARN, &f->objs, &f->err,
+					  &f->warn), 0);
 	assert_int_equal(f->objs.n_pods, 2);
 	assert_string_equal(f->objs.pods[0].name, "a");
 	assert_string_equal(f->objs.pods[1].name, "b");
@@ -600,7 +616,7 @@ static void load_refused(struct fixture *f, const char *name, char *text,
 	char full[1024];
 
 	free(text);
-	assert_int_equal(spec_load_file(path, &f->objs, &f->err), -EINVAL);
+	assert_int_equal(load(f, path), -EINVAL);
 	assert_int_equal(f->objs.n_pods, 0);
 	snprintf(full, sizeof(full), "%s:%s", path, want);
 	assert_string_equal(f->err.msg[0], full);
@@ -786,7 +802,7 @@ static void test_spec__list_errors_name_the_item(void **state)
 	};
 	char full[512];
 
-	assert_int_equal(spec_load_file(path, &f->objs, &f->err), -EINVAL);
+	assert_int_equal(load(f, path), -EINVAL);
 	assert_int_equal(f->err.count, 4);
 	for (size_t i = 0; i < 4; i++) {
 		snprintf(full, sizeof(full), "%s:%s", path, want[i]);
@@ -802,7 +818,7 @@ static void test_spec__list_errors_name_the_item(void **state)
 		"   spec: {containers: [{name: app, image: busybox}]}}\n"
 		"- {apiVersion: v1, kind: Pod, metadata: {name: p},\n"
 		"   spec: {containers: [{name: app, image: busybox}]}}\n");
-	assert_int_equal(spec_load_file(path, &f->objs, &f->err), -EINVAL);
+	assert_int_equal(load(f, path), -EINVAL);
 	assert_int_equal(f->err.count, 1);
 	snprintf(full, sizeof(full),
 		 "%s:6:3: items[1].metadata.name: Duplicate value: \"p\"", path);
@@ -843,16 +859,142 @@ static void test_spec__list_limits(void **state)
 	assert_int_equal(f->objs.n_pods, 2000);
 }
 
+static const char unknown_fields[] =
+	"apiVersion: v1\n"
+	"kind: List\n"
+	"metadata: {resourceVersion: \"\", selfLinks: x}\n"
+	"extra: 1\n"
+	"items:\n"
+	"- apiVersion: v1\n"
+	"  kind: Pod\n"
+	"  metadata: {name: p}\n"
+	"  spec:\n"
+	"    containers:\n"
+	"    - name: app\n"
+	"      image: busybox\n"
+	"      volumeMounts: [{name: data, mountPath: /data}]\n"
+	"    volumes:\n"
+	"    - name: data\n"
+	"      emptyDir: {sizelimit: 1Mi}\n";
+
+/* @e holds exactly the three problems of unknown_fields[] in @path. */
+static void assert_unknown_fields(const struct podvolfs_err *e,
+				  const char *path)
+{
+	static const char *const want[] = {
+		"4:1: unknown field \"extra\"",
+		"3:33: unknown field \"metadata.selfLinks\"",
+		"16:18: unknown field \"items[0].spec.volumes[0].emptyDir.sizelimit\"",
+	};
+	char full[512];
+
+	assert_int_equal(e->count, 3);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(full, sizeof(full), "%s:%s", path, want[i]);
+		assert_string_equal(e->msg[i], full);
+	}
+}
+
+/* Unknown fields: warnings and served, errors and refused, or nothing. */
+static void test_spec__unknown_fields_by_mode(void **state)
+{
+	struct fixture *f = *state;
+	const char *path = scratch_file(f, "loose.yaml", unknown_fields);
+	const struct spec_pod *p;
+
+	assert_int_equal(load(f, path), 0);
+	assert_int_equal(f->err.count, 0);
+	assert_unknown_fields(&f->warn, path);
+	assert_int_equal(f->objs.n_pods, 1);
+	p = &f->objs.pods[0];
+	assert_int_equal(volume(p, "data")->type, SPEC_VOL_EMPTYDIR);
+	assert_false(volume(p, "data")->empty_dir.has_size_limit);
+	assert_string_equal(p->containers[0].mounts[0].name, "data");
+	spec_objects_free(&f->objs);
+	err_init(&f->warn);
+
+	assert_int_equal(spec_load_file(path, SPEC_FIELDS_STRICT, &f->objs,
+					&f->err, &f->warn), -EINVAL);
+	assert_unknown_fields(&f->err, path);
+	assert_int_equal(f->warn.count, 0);
+	assert_int_equal(f->objs.n_pods, 0);
+	err_init(&f->err);
+
+	assert_int_equal(spec_load_file(path, SPEC_FIELDS_IGNORE, &f->objs,
+					&f->err, &f->warn), 0);
+	assert_int_equal(f->err.count, 0);
+	assert_int_equal(f->warn.count, 0);
+	assert_int_equal(f->objs.n_pods, 1);
+	spec_objects_free(&f->objs);
+
+	/* a source directory reads its files the same way */
+	assert_int_equal(spec_load_source(f->dir, SPEC_FIELDS_STRICT, &f->objs,
+					  &f->err, &f->warn), 0);
+	assert_int_equal(f->objs.n_pods, 0);
+	assert_int_equal(f->err.count, 3);
+	err_init(&f->err);
+	assert_int_equal(spec_load_source(f->dir, SPEC_FIELDS_WARN, &f->objs,
+					  &f->err, &f->warn), 0);
+	assert_int_equal(f->objs.n_pods, 1);
+	assert_int_equal(f->err.count, 0);
+	assert_unknown_fields(&f->warn, path);
+}
+
+/* A repeated key is an error whatever the mode. */
+static void test_spec__duplicate_field_in_every_mode(void **state)
+{
+	static const enum spec_field_validation modes[] = {
+		SPEC_FIELDS_WARN, SPEC_FIELDS_STRICT, SPEC_FIELDS_IGNORE,
+	};
+	struct fixture *f = *state;
+	const char *path = BAD "/duplicate-field.yaml";
+
+	for (size_t i = 0; i < 3; i++) {
+		err_init(&f->err);
+		assert_int_equal(spec_load_file(path, modes[i], &f->objs,
+						&f->err, &f->warn), -EINVAL);
+		assert_int_equal(f->err.count, 1);
+		assert_string_equal(f->err.msg[0], BAD "/duplicate-field.yaml:7:3: "
+				    "duplicate field \"metadata.name\"");
+		assert_int_equal(f->warn.count, 0);
+		assert_int_equal(f->objs.n_pods, 0);
+	}
+}
+
+/* A workload's template is decoded once per replica, but warns once. */
+static void test_spec__template_warns_once(void **state)
+{
+	struct fixture *f = *state;
+	const char *path = scratch_file(f, "rs.yaml",
+		"apiVersion: apps/v1\n"
+		"kind: ReplicaSet\n"
+		"metadata: {name: rs}\n"
+		"spec:\n"
+		"  replicas: 3\n"
+		"  template:\n"
+		"    spec:\n"
+		"      containers: [{name: app, image: busybox, imagePolicy: Always}]\n");
+	char want[512];
+
+	assert_int_equal(load(f, path), 0);
+	assert_int_equal(f->objs.n_pods, 3);
+	assert_int_equal(f->warn.count, 1);
+	snprintf(want, sizeof(want),
+		 "%s:8:48: unknown field \"spec.template.spec.containers[0].imagePolicy\"",
+		 path);
+	assert_string_equal(f->warn.msg[0], want);
+}
+
 static void test_spec__missing_source(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(spec_load_source("tests/fixtures/nope", &f->objs,
-					  &f->err), -ENOENT);
+	assert_int_equal(spec_load_source("tests/fixtures/nope",
+					  SPEC_FIELDS_WARN, &f->objs, &f->err,
+					  &f->warn), -ENOENT);
 	assert_string_equal(f->err.msg[0],
 			    "tests/fixtures/nope: No such file or directory");
-	assert_int_equal(spec_load_file("tests/fixtures/good", &f->objs,
-					&f->err), -EISDIR);
+	assert_int_equal(load(f, "tests/fixtures/good"), -EISDIR);
 }
 
 int main(void)
@@ -870,6 +1012,9 @@ int main(void)
 		T(test_spec__list_item_is_the_same_pod),
 		T(test_spec__list_errors_name_the_item),
 		T(test_spec__list_limits),
+		T(test_spec__unknown_fields_by_mode),
+		T(test_spec__duplicate_field_in_every_mode),
+		T(test_spec__template_warns_once),
 		T(test_spec__bad_fixtures),
 		T(test_spec__file_is_all_or_nothing),
 		T(test_spec__errors_name_every_problem),
