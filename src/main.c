@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,6 +43,7 @@ struct options {
 	double nfs_timeout;		/* seconds; 0: for ever */
 	double nfs_actimeo;		/* seconds; < 0: the kernel's defaults */
 	int nfs_version;
+	char *field_validation;
 	int show_help;
 	int show_version;
 	int check;
@@ -67,6 +69,7 @@ static const struct fuse_opt option_spec[] = {
 	OPT("nfs_timeout=%lf", nfs_timeout, 0),
 	OPT("nfs_actimeo=%lf", nfs_actimeo, 0),
 	OPT("nfs_version=%d", nfs_version, 0),
+	OPT("field_validation=%s", field_validation, 0),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -116,6 +119,11 @@ static void usage(const char *prog)
 	       "                           (default: 3 for files, 30 for directories, as\n"
 	       "                           the kernel's acregmin and acdirmin)\n"
 	       "    -o nfs_version=3       the NFS version spoken (3, the only one offered)\n"
+	       "    -o field_validation=MODE\n"
+	       "                           what an unknown field in a manifest is: Warn, a\n"
+	       "                           warning in the log (the object is served; the\n"
+	       "                           default), Strict, an error (the file is refused),\n"
+	       "                           or Ignore, nothing; --check follows it too\n"
 	       "\n"
 	       "podvolfs always mounts with default_permissions, and with allow_other\n"
 	       "when started as root.\n"
@@ -150,17 +158,27 @@ static int opt_proc(void *data, const char *arg, int key,
 	return 1;
 }
 
-/* `podvolfs --check SOURCE`: every problem on stderr, notices on stdout. */
-static int check_source(const char *source)
+/*
+ * `podvolfs --check SOURCE`: every problem and warning on stderr, notices
+ * on stdout. Warnings do not change the exit status.
+ */
+static int check_source(const char *source, enum spec_field_validation fields)
 {
 	char msg[PODVOLFS_ERR_MAX * PODVOLFS_ERR_LEN];
+	struct podvolfs_err err, warn;
 	struct spec_objects objs;
-	struct podvolfs_err err;
+	unsigned kept;
 	int rc;
 
 	err_init(&err);
+	err_init(&warn);
 	spec_objects_init(&objs);
-	rc = spec_load_source(source, &objs, &err);
+	rc = spec_load_source(source, fields, &objs, &err, &warn);
+	kept = warn.count < PODVOLFS_ERR_MAX ? warn.count : PODVOLFS_ERR_MAX;
+	for (unsigned i = 0; i < kept; i++)
+		fprintf(stderr, "warning: %s\n", warn.msg[i]);
+	if (warn.count > kept)
+		fprintf(stderr, "warning: %u more warnings\n", warn.count - kept);
 	for (size_t i = 0; i < objs.n_notices; i++)
 		printf("%s\n", objs.notices[i]);
 	for (size_t i = 0; i < objs.n_pods; i++)
@@ -174,6 +192,33 @@ static int check_source(const char *source)
 		fprintf(stderr, "%s: %s\n", source, strerror(-rc));
 	spec_objects_free(&objs);
 	return rc || err_isset(&err) ? 1 : 0;
+}
+
+/* -o field_validation=: the apiserver's words, in any case (kubectl's --validate). */
+static int parse_field_validation(const char *s,
+				  enum spec_field_validation *out)
+{
+	static const struct {
+		const char *name;
+		enum spec_field_validation mode;
+	} modes[] = {
+		{ "Warn", SPEC_FIELDS_WARN },
+		{ "Strict", SPEC_FIELDS_STRICT },
+		{ "Ignore", SPEC_FIELDS_IGNORE },
+	};
+
+	*out = SPEC_FIELDS_WARN;
+	if (!s)
+		return 0;
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (strcasecmp(s, modes[i].name) == 0) {
+			*out = modes[i].mode;
+			return 0;
+		}
+	}
+	fprintf(stderr, "podvolfs: -o field_validation=%s: must be Strict, Warn or Ignore\n",
+		s);
+	return -1;
 }
 
 static uint64_t default_memory_limit(void)
@@ -394,6 +439,7 @@ int main(int argc, char *argv[])
 			     .git_timeout = 60.0, .nfs_actimeo = -1,
 			     .nfs_version = 3 };
 	struct fuse_cmdline_opts cmd = { 0 };
+	enum spec_field_validation fields;
 	struct cluster_config ccfg;
 	char source[PATH_MAX];
 	char state[PATH_MAX];
@@ -423,8 +469,10 @@ int main(int argc, char *argv[])
 		status = 0;
 		goto out_free;
 	}
+	if (parse_field_validation(o.field_validation, &fields))
+		goto out_free;
 	if (o.check) {
-		status = o.source ? check_source(o.source) : 2;
+		status = o.source ? check_source(o.source, fields) : 2;
 		if (!o.source)
 			fprintf(stderr, "usage: %s --check SOURCE\n", argv[0]);
 		goto out_free;
@@ -483,6 +531,7 @@ int main(int argc, char *argv[])
 	ccfg.hostpath_cache = o.hostpath_cache;
 	ccfg.allow_local_git = o.allow_local_git;
 	ccfg.git_timeout = o.git_timeout;
+	ccfg.field_validation = fields;
 	ccfg.nfs = (struct nfs_target){ .nfs_port = o.nfs_port,
 					.mount_port = o.nfs_mount_port,
 					.timeout = o.nfs_timeout,
@@ -499,6 +548,7 @@ out_free:
 	free(o.source);
 	free(o.state);
 	free(o.memory_limit);
+	free(o.field_validation);
 	fuse_opt_free_args(&args);
 	return status;
 }

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "podvolfs/spec.h"
 #include "podvolfs/store.h"
 #include "podvolfs/tree.h"
 
@@ -23,6 +24,8 @@ struct cluster_config {
 	double hostpath_cache;		/* seconds; -o hostpath_cache= */
 	bool allow_local_git;		/* -o allow_local_git */
 	double git_timeout;		/* seconds; -o git_timeout= */
+	/* unknown fields in manifests; -o field_validation= */
+	enum spec_field_validation field_validation;
 	/* nfs volumes: -o nfs_port=, nfs_mount_port=, nfs_timeout=, nfs_actimeo= */
 	struct nfs_target nfs;
 };

@@ -30,6 +30,16 @@ enum spec_volume_type {
 	SPEC_VOL_OTHER,			/* a source podvolfs does not implement */
 };
 
+/*
+ * What an unknown field in a manifest is: the choices of the apiserver's
+ * fieldValidation and of kubectl's --validate.
+ */
+enum spec_field_validation {
+	SPEC_FIELDS_WARN,		/* a warning; the object is served (the default) */
+	SPEC_FIELDS_STRICT,		/* an error: the file is refused */
+	SPEC_FIELDS_IGNORE,		/* nothing is said */
+};
+
 struct spec_kv {
 	char *key;
 	char *value;
@@ -113,6 +123,8 @@ struct spec_pod {
 	size_t n_containers;
 	char *file;				/* the manifest it came from */
 	struct spec_pos pos;			/* of the document */
+	/* the field path of its List item, "items[2]", or "" outside a List */
+	char *list_item;
 };
 
 /* The objects of one or more manifest files. */
@@ -132,25 +144,34 @@ void spec_objects_free(struct spec_objects *objs);
 
 /*
  * Reads every document of the manifest file @path and appends its objects
- * to @objs. Documents of kinds podvolfs does not use are skipped with a
- * notice. Returns 0, or -EINVAL (bad YAML, unknown or mistyped fields, a
+ * to @objs. A List (kind List, apiVersion v1, as kubectl get -o yaml writes
+ * it) stands for its items, each read as a document of its own, its errors
+ * on field paths "items[i]..."; a List inside a List is an error. Documents
+ * of kinds podvolfs does not use are skipped with a notice. An unknown
+ * field is, as @fields says, a warning added to @warn (which may be NULL),
+ * an error, or nothing; a repeated field is always an error. Returns 0, or
+ * -EINVAL (bad YAML, repeated, mistyped or in Strict mode unknown fields, a
  * failed validation, a limit of podvolfs(8) LIMITS crossed: every problem
  * is added to @err) or another -errno (the file could not be read; @err
  * says so). On any error @objs is unchanged: a file is taken whole or not
- * at all. The time and memory it takes are bounded by those limits.
+ * at all; @warn has the warnings either way. The time and memory it takes
+ * are bounded by those limits.
  */
-int spec_load_file(const char *path, struct spec_objects *objs,
-		   struct podvolfs_err *err);
+int spec_load_file(const char *path, enum spec_field_validation fields,
+		   struct spec_objects *objs, struct podvolfs_err *err,
+		   struct podvolfs_err *warn);
 
 /*
  * Reads @path: a manifest file, or a directory whose "*.yaml", "*.yml" and
  * "*.json" files are read in name order (hidden files skipped). A file that
  * fails is left out, its errors added to @err; the others are kept. Two
  * pods with one namespace and name: the later file's is left out with an
- * error. Returns 0 when @path itself could be read, else -errno.
+ * error. @fields and @warn as for spec_load_file(). Returns 0 when @path
+ * itself could be read, else -errno.
  */
-int spec_load_source(const char *path, struct spec_objects *objs,
-		     struct podvolfs_err *err);
+int spec_load_source(const char *path, enum spec_field_validation fields,
+		     struct spec_objects *objs, struct podvolfs_err *err,
+		     struct podvolfs_err *warn);
 
 /* Name rules, exposed for tests. Each returns NULL when @s is valid, else the upstream detail. */
 const char *spec_check_dns_label(const char *s);

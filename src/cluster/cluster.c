@@ -121,14 +121,30 @@ out_nomem:
 	return -ENOMEM;
 }
 
-static void load_manifest(struct manifest *m)
+/* The warnings of reading @path, as many as were kept, then how many more. */
+static void log_warnings(const char *path, const struct podvolfs_err *warn)
 {
-	struct podvolfs_err err;
+	unsigned kept = warn->count < PODVOLFS_ERR_MAX ? warn->count :
+							 PODVOLFS_ERR_MAX;
+
+	for (unsigned i = 0; i < kept; i++)
+		log_warn("%s", warn->msg[i]);
+	if (warn->count > kept)
+		log_warn("%s: %u more warnings", path, warn->count - kept);
+}
+
+static void load_manifest(struct cluster *c, struct manifest *m)
+{
 	char msg[PODVOLFS_ERR_MAX * PODVOLFS_ERR_LEN];
+	struct podvolfs_err err, warn;
+	int rc;
 
 	err_init(&err);
+	err_init(&warn);
 	spec_objects_init(&m->objs);
-	if (spec_load_file(m->path, &m->objs, &err) == 0) {
+	rc = spec_load_file(m->path, c->field_validation, &m->objs, &err, &warn);
+	log_warnings(m->path, &warn);
+	if (rc == 0) {
 		for (size_t i = 0; i < m->objs.n_notices; i++)
 			log_notice("%s", m->objs.notices[i]);
 		return;
@@ -333,7 +349,7 @@ int cluster_sync(struct cluster *c)
 		/* files not read would count as emptied: change nothing */
 		if (stopping(c))
 			goto out_free;
-		load_manifest(&m[i]);
+		load_manifest(c, &m[i]);
 		any_failed |= m[i].failed;
 	}
 	if (wanted_index(&w, m, n)) {
@@ -382,6 +398,7 @@ struct cluster *cluster_new(const struct cluster_config *cfg,
 	c->hostpath_cache = cfg->hostpath_cache;
 	c->allow_local_git = cfg->allow_local_git;
 	c->git_timeout = cfg->git_timeout;
+	c->field_validation = cfg->field_validation;
 	c->nfs = cfg->nfs;
 	c->tree = tree;
 	pthread_mutex_init(&c->lock, NULL);

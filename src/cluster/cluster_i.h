@@ -59,6 +59,7 @@ struct cluster {
 	double hostpath_cache;
 	bool allow_local_git;
 	double git_timeout;
+	enum spec_field_validation field_validation;
 	struct nfs_target nfs;
 	struct tree *tree;
 	struct workq *workq;

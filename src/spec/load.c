@@ -5,9 +5,12 @@
  * every pass sees the same bytes: scan.c checks its limits as a stream,
  * then libyaml's document API loads it document by document; each document
  * is checked against alias bombs and runaway nesting, then dispatched on
- * its kind. Everything lands in a private spec_objects first and is moved
- * into the caller's only when the whole file is good, so a file is taken
- * whole or not at all.
+ * its kind. A List's items are dispatched in turn as documents of their
+ * own, with the field path rooted at "items[i]" so that their errors name
+ * them; the List stays one document for the alias and node budgets, but
+ * its items count as documents against SPEC_DOCS_MAX. Everything lands in
+ * a private spec_objects first and is moved into the caller's only when the
+ * whole file is good, so a file is taken whole or not at all.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -33,6 +36,13 @@ static const struct kind_def kinds[] = {
 
 static const char *const top_fields[] = { "apiVersion", "kind", "metadata",
 					  "spec", "status", NULL };
+
+/* A List: its metadata is a ListMeta, and "items" what it lists. */
+static const struct kind_def list_kind = { "List", "v1" };
+static const char *const list_fields[] = { "apiVersion", "kind", "metadata",
+					   "items", NULL };
+static const char *const list_meta_fields[] = { "selfLink", "resourceVersion",
+	"continue", "remainingItemCount", NULL };
 
 void spec_objects_init(struct spec_objects *objs)
 {
@@ -101,9 +111,73 @@ static void api_version_check(struct spec_ctx *c, const struct kind_def *d,
 	spec_path_reset(&c->path, 0);
 }
 
-/* kind and apiVersion, then the kind's loader. */
-static int document_dispatch(struct spec_ctx *c, yaml_node_t *root,
-			     struct spec_objects *out)
+/*
+ * Counts the document at @root. A List's items count as documents, so
+ * that a List cannot hold more objects than a file of documents may: the
+ * first one past SPEC_DOCS_MAX stops the file, with -EINVAL.
+ */
+static int document_count(struct spec_ctx *c, const yaml_node_t *root)
+{
+	if (++c->docs <= SPEC_DOCS_MAX)
+		return 0;
+	spec_ctx_err(c, &root->start_mark, NULL,
+		"file has more than %d documents, each item of a List counting as one (a podvolfs limit)",
+		SPEC_DOCS_MAX);
+	return -EINVAL;
+}
+
+static int object_load(struct spec_ctx *c, yaml_node_t *root, bool in_list,
+		       struct spec_objects *out);
+
+/* Item @i of a List, loaded as a document of its own under "items[i]". */
+static int item_load(struct spec_ctx *c, yaml_node_t *item, size_t i,
+		     struct spec_objects *out)
+{
+	int rc = 0;
+
+	spec_path_set(&c->path, "items");
+	spec_path_index(&c->path, i);
+	if (spec_want_kind(c, item, YAML_MAPPING_NODE, "a mapping")) {
+		spec_path_set_root(&c->path, c->path.len);
+		spec_doc_measure(c, item);
+		rc = object_load(c, item, true, out);
+		spec_path_set_root(&c->path, 0);
+	}
+	spec_path_reset(&c->path, 0);
+	return rc;
+}
+
+/*
+ * A List, as kubectl get -o yaml writes it and kubectl apply reads it:
+ * its own fields are checked, then each item is loaded in turn.
+ */
+static int list_load(struct spec_ctx *c, yaml_node_t *root, const char *api,
+		     const struct spec_field *fa, struct spec_objects *out)
+{
+	yaml_node_t *meta, *items;
+	int rc = 0;
+
+	api_version_check(c, &list_kind, api, fa);
+	spec_map_check(c, root, list_fields);
+	meta = spec_get_map(c, root, "metadata", NULL);
+	if (meta) {
+		spec_path_set(&c->path, "metadata");
+		spec_map_check(c, meta, list_meta_fields);
+		spec_path_reset(&c->path, 0);
+	}
+	items = spec_get_seq(c, root, "items", NULL);
+	for (size_t i = 0; i < spec_seq_len(items) && !rc; i++)
+		rc = item_load(c, spec_seq_item(c, items, i), i, out);
+	return rc;
+}
+
+/*
+ * kind and apiVersion, then the kind's loader, for a document or, when
+ * @in_list, an item of a List. Returns 0 when problems were only reported,
+ * -EINVAL when the file must stop here, or -ENOMEM.
+ */
+static int object_load(struct spec_ctx *c, yaml_node_t *root, bool in_list,
+		       struct spec_objects *out)
 {
 	const struct kind_def *d;
 	struct spec_field fk, fa;
@@ -115,6 +189,19 @@ static int document_dispatch(struct spec_ctx *c, yaml_node_t *root,
 	api = spec_get_str(c, root, "apiVersion", &fa);
 	if (!kind || !api) {
 		rc = -ENOMEM;
+		goto out_free;
+	}
+	if (strcmp(kind, list_kind.kind) == 0 && !in_list) {
+		rc = list_load(c, root, api, &fa, out);
+		goto out_free;
+	}
+	rc = document_count(c, root);
+	if (rc)
+		goto out_free;
+	if (strcmp(kind, list_kind.kind) == 0) {
+		spec_path_set(&c->path, "kind");
+		spec_err_forbidden(c, &fk.mark, "a List may not contain another List");
+		spec_path_reset(&c->path, 0);
 		goto out_free;
 	}
 	if (!*kind) {
@@ -153,7 +240,7 @@ static int document_load(struct spec_ctx *c, yaml_node_t *root,
 	}
 	if (spec_doc_check(c, root))
 		return 0;
-	return document_dispatch(c, root, out);
+	return object_load(c, root, false, out);
 }
 
 static int parser_error(struct spec_ctx *c, const yaml_parser_t *p)
@@ -225,11 +312,18 @@ static int pod_index_add(struct pod_index *ix, const struct spec_pod *p,
 	return 1;
 }
 
+/* The field path of @p's metadata.name: "items[2].metadata.name" in a List. */
+static void name_field(const struct spec_pod *p, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%smetadata.name", p->list_item,
+		 *p->list_item ? "." : "");
+}
+
 /* Two pods of one file with the same namespace and name. */
 static void duplicates_check(struct spec_ctx *c, const struct spec_objects *o)
 {
+	char q[256], field[64];
 	struct pod_index ix;
-	char q[256];
 
 	pod_index_init(&ix);
 	for (size_t j = 0; j < o->n_pods && !c->oom; j++) {
@@ -241,9 +335,10 @@ static void duplicates_check(struct spec_ctx *c, const struct spec_objects *o)
 		if (rc != 0)
 			continue;
 		spec_quote(b->name, q, sizeof(q));
+		name_field(b, field, sizeof(field));
 		spec_ctx_err(c, &(yaml_mark_t){ .line = b->pos.line - 1,
 					   .column = b->pos.col - 1 },
-			"metadata.name", "Duplicate value: %s", q);
+			field, "Duplicate value: %s", q);
 	}
 	pod_index_free(&ix);
 }
@@ -415,10 +510,12 @@ static int buffer_load(struct spec_ctx *c, const unsigned char *buf,
 	return rc;
 }
 
-int spec_load_file(const char *path, struct spec_objects *objs,
-		   struct podvolfs_err *err)
+int spec_load_file(const char *path, enum spec_field_validation fields,
+		   struct spec_objects *objs, struct podvolfs_err *err,
+		   struct podvolfs_err *warn)
 {
-	struct spec_ctx c = { .file = path, .err = err };
+	struct spec_ctx c = { .file = path, .err = err, .warn = warn,
+			      .fields = fields };
 	struct spec_objects tmp;
 	unsigned char *buf = NULL;
 	size_t len = 0;
@@ -448,13 +545,21 @@ int spec_load_file(const char *path, struct spec_objects *objs,
 
 /* ---- sources ---- */
 
+/* A source being read: how, where its problems go, and its pods so far. */
+struct source {
+	enum spec_field_validation fields;
+	struct podvolfs_err *err;
+	struct podvolfs_err *warn;
+	struct pod_index ix;
+};
+
 /* Drops the pods of @tmp that @ix (the source so far) has, with an error each. */
 static int source_dedupe(struct spec_objects *tmp, struct pod_index *ix,
 			 struct podvolfs_err *err)
 {
 	const char *old;
+	char q[256], field[64];
 	size_t kept = 0;
-	char q[256];
 	int rc = 0;
 
 	for (size_t i = 0; i < tmp->n_pods; i++) {
@@ -470,7 +575,8 @@ static int source_dedupe(struct spec_objects *tmp, struct pod_index *ix,
 			continue;
 		}
 		spec_quote(p->name, q, sizeof(q));
-		err_add(err, &p->pos, "metadata.name",
+		name_field(p, field, sizeof(field));
+		err_add(err, &p->pos, field,
 			"Duplicate value: %s: pod \"%s/%s\" is already defined in %s",
 			q, p->namespace, p->name, old);
 		spec_pod_free(p);
@@ -481,22 +587,22 @@ static int source_dedupe(struct spec_objects *tmp, struct pod_index *ix,
 
 /* Loads one file of a source; a file that fails is left out. */
 static int source_file(const char *path, struct spec_objects *objs,
-		       struct pod_index *ix, struct podvolfs_err *err)
+		       struct source *s)
 {
 	struct spec_objects tmp;
 	int rc;
 
 	spec_objects_init(&tmp);
-	rc = spec_load_file(path, &tmp, err);
+	rc = spec_load_file(path, s->fields, &tmp, s->err, s->warn);
 	if (rc) {
 		spec_objects_free(&tmp);
 		return rc == -EINVAL ? 0 : rc;
 	}
-	rc = source_dedupe(&tmp, ix, err);
+	rc = source_dedupe(&tmp, &s->ix, s->err);
 	if (!rc)
 		rc = objects_move(objs, &tmp);
 	if (rc)
-		err_add(err, NULL, NULL, "%s: %s", path, strerror(-rc));
+		err_add(s->err, NULL, NULL, "%s: %s", path, strerror(-rc));
 	spec_objects_free(&tmp);
 	return rc;
 }
@@ -521,25 +627,24 @@ static int name_cmp(const struct dirent **a, const struct dirent **b)
 }
 
 static void source_entry(const char *dir, const char *name,
-			 struct spec_objects *objs, struct pod_index *ix,
-			 struct podvolfs_err *err)
+			 struct spec_objects *objs, struct source *s)
 {
 	struct stat st;
 	char *path;
 
 	if (asprintf(&path, "%s/%s", dir, name) < 0) {
-		err_add(err, NULL, NULL, "%s/%s: %s", dir, name,
+		err_add(s->err, NULL, NULL, "%s/%s: %s", dir, name,
 			strerror(ENOMEM));
 		return;
 	}
 	/* a directory or socket named *.yaml is not a manifest */
 	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-		source_file(path, objs, ix, err);
+		source_file(path, objs, s);
 	free(path);
 }
 
 static int source_dir(const char *dir, struct spec_objects *objs,
-		      struct pod_index *ix, struct podvolfs_err *err)
+		      struct source *s)
 {
 	struct dirent **list;
 	int n, rc;
@@ -547,21 +652,22 @@ static int source_dir(const char *dir, struct spec_objects *objs,
 	n = scandir(dir, &list, manifest_filter, name_cmp);
 	if (n < 0) {
 		rc = -errno;
-		err_add(err, NULL, NULL, "%s: %s", dir, strerror(-rc));
+		err_add(s->err, NULL, NULL, "%s: %s", dir, strerror(-rc));
 		return rc;
 	}
 	for (int i = 0; i < n; i++) {
-		source_entry(dir, list[i]->d_name, objs, ix, err);
+		source_entry(dir, list[i]->d_name, objs, s);
 		free(list[i]);
 	}
 	free(list);
 	return 0;
 }
 
-int spec_load_source(const char *path, struct spec_objects *objs,
-		     struct podvolfs_err *err)
+int spec_load_source(const char *path, enum spec_field_validation fields,
+		     struct spec_objects *objs, struct podvolfs_err *err,
+		     struct podvolfs_err *warn)
 {
-	struct pod_index ix;
+	struct source s = { .fields = fields, .err = err, .warn = warn };
 	struct stat st;
 	int rc;
 
@@ -570,19 +676,19 @@ int spec_load_source(const char *path, struct spec_objects *objs,
 		err_add(err, NULL, NULL, "%s: %s", path, strerror(-rc));
 		return rc;
 	}
-	pod_index_init(&ix);
+	pod_index_init(&s.ix);
 	for (size_t i = 0; i < objs->n_pods; i++) {
-		rc = pod_index_add(&ix, &objs->pods[i], NULL);
+		rc = pod_index_add(&s.ix, &objs->pods[i], NULL);
 		if (rc < 0) {
 			err_add(err, NULL, NULL, "%s: %s", path, strerror(-rc));
-			pod_index_free(&ix);
+			pod_index_free(&s.ix);
 			return rc;
 		}
 	}
 	if (S_ISDIR(st.st_mode))
-		rc = source_dir(path, objs, &ix, err);
+		rc = source_dir(path, objs, &s);
 	else
-		rc = source_file(path, objs, &ix, err);
-	pod_index_free(&ix);
+		rc = source_file(path, objs, &s);
+	pod_index_free(&s.ix);
 	return rc;
 }

@@ -148,6 +148,7 @@ void spec_pod_free(struct spec_pod *pod)
 		container_free(&pod->containers[i]);
 	free(pod->containers);
 	free(pod->file);
+	free(pod->list_item);
 	memset(pod, 0, sizeof(*pod));
 }
 
@@ -267,6 +268,9 @@ static void pod_ident(struct spec_ctx *c, struct spec_pod *pod,
 	pod->namespace = spec_ctx_strdup(c, *m->namespace ? m->namespace : "default");
 	pod->file = spec_ctx_strdup(c, c->file);
 	spec_pos_of(c, &root->start_mark, &pod->pos);
+	pod->list_item = strndup(c->path.buf, c->path.root);
+	if (!pod->list_item)
+		c->oom = true;
 }
 
 static int load_pod(struct spec_ctx *c, yaml_node_t *root,
@@ -480,7 +484,7 @@ static int workload_validate(struct spec_ctx *c, yaml_node_t *root,
 static int workload_expand(struct spec_ctx *c, yaml_node_t *root,
 			   struct workload *w, struct spec_objects *out)
 {
-	struct podvolfs_err *saved = c->err;
+	struct podvolfs_err *saved = c->err, *saved_warn = c->warn;
 	struct spec_pod *pods;
 	unsigned before = c->nerr;
 	int rc;
@@ -493,9 +497,11 @@ static int workload_expand(struct spec_ctx *c, yaml_node_t *root,
 		return -ENOMEM;
 	/* the template was checked above; the replicas are decoded quietly */
 	c->err = NULL;
+	c->warn = NULL;
 	for (int64_t i = 0; i < w->replicas && !rc; i++)
 		rc = workload_pod(c, root, w, (unsigned)i, &pods[i]);
 	c->err = saved;
+	c->warn = saved_warn;
 	return rc;
 }
 

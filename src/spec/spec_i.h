@@ -46,17 +46,29 @@
 struct spec_path {
 	char buf[SPEC_PATH_MAX];		/* always terminated */
 	size_t len;
+	/* what resets keep: "items[2]" in an item of a List, else 0 bytes */
+	size_t root;
 };
 
 struct spec_ctx {
 	const char *file;			/* borrowed, for messages */
 	yaml_document_t *doc;			/* borrowed */
 	struct podvolfs_err *err;		/* NULL: count errors, keep none */
+	struct podvolfs_err *warn;		/* NULL: warnings dropped */
+	enum spec_field_validation fields;	/* what an unknown field is */
 	unsigned nerr;				/* errors found through this ctx */
+	/*
+	 * Of those, the errors about keys: unknown, repeated or not a field
+	 * name. They leave the meaning of the rest intact, so they never make
+	 * what holds them invalid for the checks that follow.
+	 */
+	unsigned nkeys;
 	bool oom;				/* an allocation failed */
 	struct spec_path path;			/* field path of the current node */
 	size_t doc_nodes;			/* of the current document, expanded */
 	size_t doc_text;			/* bytes of its scalars, expanded */
+	/* documents so far, an item of a List counting as one, a List as none */
+	unsigned docs;
 	size_t file_nodes;			/* of the documents so far, replicas counted */
 	size_t file_text;			/* bytes of their scalars, the same way */
 };
@@ -80,8 +92,12 @@ size_t spec_path_key(struct spec_path *p, const char *key);
 size_t spec_path_index(struct spec_path *p, size_t i);
 /* "[key]": a key of a map of strings (labels, annotations, ...) */
 size_t spec_path_bracket(struct spec_path *p, const char *key);
+/* Back to @mark, or to the root when @mark is below it (0: the root). */
 void spec_path_reset(struct spec_path *p, size_t mark);
+/* The root, then @s: "spec.template" is "items[2].spec.template" in an item. */
 void spec_path_set(struct spec_path *p, const char *s);
+/* Makes the first @root bytes of the path its root (0: none) and resets to it. */
+void spec_path_set_root(struct spec_path *p, size_t root);
 
 void spec_pos_of(const struct spec_ctx *c, const yaml_mark_t *m,
 		 struct spec_pos *pos);
@@ -113,7 +129,18 @@ yaml_node_t *spec_seq_item(const struct spec_ctx *c, const yaml_node_t *n, size_
  * Returns 0, or -EINVAL with the error reported.
  */
 int spec_doc_check(struct spec_ctx *c, yaml_node_t *root);
+/*
+ * Makes @n, a node of a document spec_doc_check() passed, the current
+ * document for the budgets of its replicas (c->doc_nodes, c->doc_text).
+ * Can't fail: a part of that document is within its budgets.
+ */
+void spec_doc_measure(struct spec_ctx *c, const yaml_node_t *n);
 
+/*
+ * Reports, in @map, scalar keys that are not field names and keys that
+ * repeat an earlier key (errors), and with @fields, keys not in that list
+ * (as c->fields says). Each error counts in c->nkeys.
+ */
 void spec_map_check(struct spec_ctx *c, yaml_node_t *map,
 	       const char *const *fields);
 void spec_map_find(const struct spec_ctx *c, yaml_node_t *map, const char *key,

@@ -2,11 +2,14 @@
  * volume.c - spec.volumes[]: decoding, defaulting and validation.
  *
  * Follows ValidateVolumes: the source is checked first, then the name; a
- * volume with any error is left out of the set that volumeMounts may name
- * (so a mount of it also fails with "Not found"). Sources are counted in
- * the fixed order of validateVolumeSource, so "may not specify more than 1
- * volume type" lands on the later source in that order, not in the file's.
- * A volume whose every source is absent or null is defaulted to emptyDir.
+ * volume that fails validation is left out of the set that volumeMounts may
+ * name (so a mount of it also fails with "Not found"). An unknown or
+ * repeated key is not such a failure: upstream meets it while decoding,
+ * before any validation, so it never costs the mounts their volume.
+ * Sources are counted in the fixed order of validateVolumeSource, so "may
+ * not specify more than 1 volume type" lands on the later source in that
+ * order, not in the file's. A volume whose every source is absent or null
+ * is defaulted to emptyDir.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -341,7 +344,7 @@ static void volume_decode(struct spec_ctx *c, yaml_node_t *item, size_t i,
 {
 	struct spec_volume *v = &pod->volumes[i];
 	size_t mark = spec_path_index(&c->path, i);
-	unsigned before = c->nerr;
+	unsigned before = c->nerr - c->nkeys;
 	struct spec_field f;
 
 	spec_pos_of(c, &item->start_mark, &v->pos);
@@ -354,7 +357,7 @@ static void volume_decode(struct spec_ctx *c, yaml_node_t *item, size_t i,
 	sources_decode(c, item, v);
 	if (v->name)
 		volume_name_check(c, pod, i, valid, &f);
-	if (v->name && c->nerr == before &&
+	if (v->name && c->nerr - c->nkeys == before &&
 	    strmap_add(valid, v->name, strlen(v->name), v, NULL) < 0)
 		c->oom = true;
 out_reset:

@@ -61,14 +61,20 @@ size_t spec_path_bracket(struct spec_path *p, const char *key)
 
 void spec_path_reset(struct spec_path *p, size_t mark)
 {
-	p->len = mark;
-	p->buf[mark] = '\0';
+	p->len = mark > p->root ? mark : p->root;
+	p->buf[p->len] = '\0';
 }
 
 void spec_path_set(struct spec_path *p, const char *s)
 {
 	spec_path_reset(p, 0);
-	path_append(p, "", s, "");
+	spec_path_key(p, s);
+}
+
+void spec_path_set_root(struct spec_path *p, size_t root)
+{
+	p->root = root;
+	spec_path_reset(p, root);
 }
 
 /* ---- errors ---- */
@@ -445,6 +451,17 @@ int spec_doc_check(struct spec_ctx *c, yaml_node_t *root)
 	return 0;
 }
 
+void spec_doc_measure(struct spec_ctx *c, const yaml_node_t *n)
+{
+	const struct expansion most = { .nodes = SPEC_NODE_BUDGET,
+					.text = SPEC_TEXT_BUDGET };
+	struct expansion x = { 0 };
+
+	expand(c, n, 1, &x, &most);
+	c->doc_nodes = x.nodes;
+	c->doc_text = x.text;
+}
+
 /* ---- mappings ---- */
 
 static bool key_is(const yaml_node_t *k, const char *key)
@@ -460,13 +477,28 @@ static void full_name(const struct spec_ctx *c, const char *key, char *buf,
 	snprintf(buf, size, "%s%s%s", c->path.buf, c->path.len ? "." : "", key);
 }
 
-/*
- * Reports scalar keys that are not field names, keys that repeat an earlier
- * key, and with @fields, keys not in that list.
- */
+/* Key @k, not a field here: an error, a warning or nothing, as c->fields says. */
+static void unknown_field(struct spec_ctx *c, const yaml_node_t *k,
+			  const char *key)
+{
+	char name[SPEC_PATH_MAX + 64];
+	struct spec_pos pos;
+
+	if (c->fields == SPEC_FIELDS_IGNORE)
+		return;
+	full_name(c, key, name, sizeof(name));
+	if (c->fields == SPEC_FIELDS_STRICT) {
+		spec_ctx_err(c, &k->start_mark, NULL, "unknown field \"%s\"", name);
+		return;
+	}
+	spec_pos_of(c, &k->start_mark, &pos);
+	err_add(c->warn, &pos, NULL, "unknown field \"%s\"", name);
+}
+
 void spec_map_check(struct spec_ctx *c, yaml_node_t *map, const char *const *fields)
 {
 	char name[SPEC_PATH_MAX + 64];
+	unsigned before = c->nerr;
 	struct strmap seen;
 
 	strmap_init(&seen);
@@ -492,13 +524,11 @@ void spec_map_check(struct spec_ctx *c, yaml_node_t *map, const char *const *fie
 			spec_ctx_err(c, &k->start_mark, NULL,
 				"duplicate field \"%s\"", name);
 		}
-		if (fields && !text_in(key, fields)) {
-			full_name(c, key, name, sizeof(name));
-			spec_ctx_err(c, &k->start_mark, NULL, "unknown field \"%s\"",
-				name);
-		}
+		if (fields && !text_in(key, fields))
+			unknown_field(c, k, key);
 	}
 	strmap_free(&seen);
+	c->nkeys += c->nerr - before;
 }
 
 void spec_map_find(const struct spec_ctx *c, yaml_node_t *map, const char *key,

@@ -23,6 +23,7 @@
 struct fixture {
 	struct spec_objects objs;
 	struct podvolfs_err err;
+	struct podvolfs_err warn;
 	char dir[64];				/* a scratch directory */
 };
 
@@ -34,6 +35,7 @@ static int setup(void **state)
 		return -1;
 	spec_objects_init(&f->objs);
 	err_init(&f->err);
+	err_init(&f->warn);
 	snprintf(f->dir, sizeof(f->dir), "/tmp/podvolfs-spec-XXXXXX");
 	if (!mkdtemp(f->dir))
 		return -1;
@@ -57,14 +59,25 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Loads @path in the default mode, Warn, its warnings into f->warn. */
+static int load(struct fixture *f, const char *path)
+{
+	return spec_load_file(path, SPEC_FIELDS_WARN, &f->objs, &f->err,
+			      &f->warn);
+}
+
+/* Loads @path, which must give neither an error nor a warning. */
 static void load_ok(struct fixture *f, const char *path)
 {
 	char buf[4096];
-	int rc = spec_load_file(path, &f->objs, &f->err);
+	int rc = load(f, path);
 
 	err_join(&f->err, buf, sizeof(buf));
 	if (rc != 0 || err_isset(&f->err))
 		fail_msg("%s: rc %d: %s", path, rc, buf);
+	err_join(&f->warn, buf, sizeof(buf));
+	if (err_isset(&f->warn))
+		fail_msg("%s: warnings: %s", path, buf);
 }
 
 static char *scratch_file(struct fixture *f, const char *name,
@@ -320,7 +333,7 @@ static void check_bad_fixture(const char *path)
 	read_expectation(path, expect, sizeof(expect), at, sizeof(at));
 	spec_objects_init(&objs);
 	err_init(&err);
-	rc = spec_load_file(path, &objs, &err);
+	rc = spec_load_file(path, SPEC_FIELDS_STRICT, &objs, &err, NULL);
 	if (rc != -EINVAL)
 		fail_msg("%s: rc %d, want -EINVAL", path, rc);
 	assert_int_equal(objs.n_pods, 0);
@@ -368,8 +381,7 @@ static void test_spec__file_is_all_or_nothing(void **state)
 	struct fixture *f = *state;
 
 	load_ok(f, GOOD "fortune.yaml");
-	assert_int_equal(spec_load_file(BAD "/second-document-bad.yaml",
-					&f->objs, &f->err), -EINVAL);
+	assert_int_equal(load(f, BAD "/second-document-bad.yaml"), -EINVAL);
 	assert_int_equal(f->objs.n_pods, 1);
 	assert_string_equal(f->objs.pods[0].name, "fortune");
 }
@@ -392,13 +404,47 @@ static void test_spec__errors_name_every_problem(void **state)
 		"    hostPath: {path: /a, type: Nope}\n");
 	char want[512];
 
-	assert_int_equal(spec_load_file(path, &f->objs, &f->err), -EINVAL);
+	assert_int_equal(load(f, path), -EINVAL);
 	assert_int_equal(f->err.count, 2);
 	/* the failed volume is left out, so the mount cannot find it */
 	snprintf(want, sizeof(want),
 		 "%s:9:14: spec.containers[0].volumeMounts[0].name: Not found: \"bad\"",
 		 path);
 	assert_string_equal(f->err.msg[1], want);
+}
+
+/* An unknown or repeated key in a volume: one error, and its mounts still find it. */
+static void test_spec__key_errors_leave_the_volume(void **state)
+{
+	struct fixture *f = *state;
+	const char *path = scratch_file(f, "dup.yaml",
+		"apiVersion: v1\n"
+		"kind: Pod\n"
+		"metadata: {name: p}\n"
+		"spec:\n"
+		"  containers:\n"
+		"  - name: app\n"
+		"    image: busybox\n"
+		"    volumeMounts:\n"
+		"    - {name: logs, mountPath: /a}\n"
+		"  volumes:\n"
+		"  - name: logs\n"
+		"    hostPath: {path: /a, path: /b}\n");
+	char want[512];
+
+	assert_int_equal(spec_load_file(BAD "/unknown-field-emptydir.yaml",
+					SPEC_FIELDS_STRICT, &f->objs, &f->err,
+					NULL), -EINVAL);
+	assert_int_equal(f->err.count, 1);
+	assert_string_equal(f->err.msg[0], BAD "/unknown-field-emptydir.yaml:17:7: "
+			    "unknown field \"spec.volumes[0].emptyDir.foo\"");
+	err_init(&f->err);
+	assert_int_equal(load(f, path), -EINVAL);
+	assert_int_equal(f->err.count, 1);
+	snprintf(want, sizeof(want),
+		 "%s:12:26: duplicate field \"spec.volumes[0].hostPath.path\"",
+		 path);
+	assert_string_equal(f->err.msg[0], want);
 }
 
 static const char pod_text[] =
@@ -466,7 +512,7 @@ static void test_spec__replicas_zero_and_limits(void **state)
 		"  template:\n"
 		"    spec:\n"
 		"      containers: [{name: C, image: busybox}]\n");
-	assert_int_equal(spec_load_file(path, &f->objs, &f->err), -EINVAL);
+	assert_int_equal(load(f, path), -EINVAL);
 	assert_non_null(strstr(f->err.msg[0], "spec.template.spec.containers[0].name: Invalid value: \"C\""));
 }
 
@@ -475,17 +521,18 @@ static void test_spec__source_directory(void **state)
 	struct fixture *f = *state;
 	char want[256];
 
-	assert_int_equal(spec_load_source("tests/fixtures/good", &f->objs,
-					  &f->err), 0);
+	assert_int_equal(spec_load_source("tests/fixtures/good",
+					  SPEC_FIELDS_WARN, &f->objs, &f->err,
+					  &f->warn), 0);
 	/* multi.yaml's "fortune" comes after fortune.yaml's and is left out */
 	assert_int_equal(f->err.count, 1);
 	snprintf(want, sizeof(want),
 		 "%s:12:1: metadata.name: Duplicate value: \"fortune\": pod \"default/fortune\" is already defined in %s",
 		 GOOD "multi.yaml", GOOD "fortune.yaml");
 	assert_string_equal(f->err.msg[0], want);
-	assert_int_equal(f->objs.n_pods, 8);
+	assert_int_equal(f->objs.n_pods, 11);
 	assert_string_equal(f->objs.pods[0].name, "everything");
-	assert_int_equal(f->objs.n_notices, 1);
+	assert_int_equal(f->objs.n_notices, 2);
 }
 
 static void test_spec__source_skips_hidden_and_failing(void **state)
@@ -497,7 +544,9 @@ static void test_spec__source_skips_hidden_and_failing(void **state)
 	scratch_file(f, "b.yml", "apiVersion: v1\nkind: Pod\nmetadata: {name: b}\nspec: {containers: [{name: c, image: i}]}\n");
 	scratch_file(f, "a.json", "{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {\"name\": \"a\"}, \"spec\": {\"containers\": [{\"name\": \"c\", \"image\": \"i\"}]}}");
 	scratch_file(f, "c.yaml", "kind: Pod\nbroken: [\n");
-	assert_int_equal(spec_load_source(f->dir, &f->objs, &f->err), 0);
+	assert_int_equal(spec_load_source(f->dir,
+					  SPEC_FIELDS_WARN, &f->objs, &f->err,
+					  &f->warn), 0);
 	assert_int_equal(f->objs.n_pods, 2);
 	assert_string_equal(f->objs.pods[0].name, "a");
 	assert_string_equal(f->objs.pods[1].name, "b");
@@ -567,7 +616,7 @@ static void load_refused(struct fixture *f, const char *name, char *text,
 	char full[1024];
 
 	free(text);
-	assert_int_equal(spec_load_file(path, &f->objs, &f->err), -EINVAL);
+	assert_int_equal(load(f, path), -EINVAL);
 	assert_int_equal(f->objs.n_pods, 0);
 	snprintf(full, sizeof(full), "%s:%s", path, want);
 	assert_string_equal(f->err.msg[0], full);
@@ -663,16 +712,289 @@ static void test_spec__duplicate_among_many_keys(void **state)
 	free(text);
 }
 
+/* kubectl get -o yaml's List: each item is a document of its own. */
+static void test_spec__list_items_are_documents(void **state)
+{
+	struct fixture *f = *state;
+	const struct spec_pod *p;
+
+	load_ok(f, GOOD "list.yaml");
+	assert_int_equal(f->objs.n_pods, 3);
+	assert_int_equal(f->objs.n_notices, 1);
+	assert_string_equal(f->objs.notices[0],
+			    GOOD "list.yaml:114:3: skipping kind \"Service\"");
+	p = &f->objs.pods[0];
+	assert_string_equal(p->namespace, "shop");
+	assert_string_equal(p->name, "cart");
+	assert_string_equal(p->list_item, "items[0]");
+	assert_int_equal(p->pos.line, 5);
+	assert_int_equal(p->pos.col, 3);
+	assert_int_equal(volume(p, "data")->type, SPEC_VOL_EMPTYDIR);
+	assert_string_equal(volume(p, "kube-api-access-7xq2m")->source,
+			    "projected");
+	for (size_t i = 1; i < 3; i++) {
+		p = &f->objs.pods[i];
+		assert_string_equal(p->owner_kind, "Deployment");
+		assert_string_equal(p->owner_name, "web");
+		assert_string_equal(p->list_item, "items[1]");
+		assert_non_null(label(p, "pod-template-hash"));
+		assert_int_equal(quantity_value(&volume(p, "cache")->empty_dir.size_limit),
+				 16 << 20);
+	}
+}
+
+static const char list_pod[] =
+	"apiVersion: v1\n"
+	"kind: Pod\n"
+	"metadata: {name: p}\n"
+	"spec:\n"
+	"  containers: [{name: app, image: busybox}]\n"
+	"  volumes: [{name: data}]\n";
+
+/* The same object in a List or in a document: the same pod, the same UID. */
+static void test_spec__list_item_is_the_same_pod(void **state)
+{
+	struct fixture *f = *state;
+	char *text;
+
+	load_ok(f, scratch_file(f, "pod.yaml", list_pod));
+	assert_true(asprintf(&text,
+			     "{apiVersion: v1, kind: List, items: [\n"
+			     "{apiVersion: v1, kind: Pod, metadata: {name: p},\n"
+			     " spec: {containers: [{name: app, image: busybox}],\n"
+			     "        volumes: [{name: data}]}}]}\n") > 0);
+	load_text_ok(f, "list.yaml", text);
+	assert_int_equal(f->objs.n_pods, 2);
+	assert_string_equal(f->objs.pods[0].list_item, "");
+	assert_string_equal(f->objs.pods[1].list_item, "items[0]");
+	assert_string_equal(f->objs.pods[0].uid, f->objs.pods[1].uid);
+}
+
+/* A List's own fields, its items and their errors, each on its path. */
+static void test_spec__list_errors_name_the_item(void **state)
+{
+	struct fixture *f = *state;
+	const char *path = scratch_file(f, "list.yaml",
+		"apiVersion: apps/v1\n"
+		"kind: List\n"
+		"metadata: {resourceVersion: \"\"}\n"
+		"items:\n"
+		"- just text\n"
+		"- apiVersion: v1\n"
+		"  metadata: {name: nokind}\n"
+		"- apiVersion: v1\n"
+		"  kind: Pod\n"
+		"  metadata: {name: p}\n"
+		"  spec: {containers: [{name: app, image: busybox}]}\n"
+		"- apiVersion: v1\n"
+		"  kind: Pod\n"
+		"  metadata: {name: p}\n"
+		"  spec: {containers: [{name: app, image: busybox}]}\n"
+		"---\n"
+		"kind: List\n"
+		"apiVersion: v1\n"
+		"items: {}\n");
+	static const char *const want[] = {
+		"1:13: apiVersion: Unsupported value: \"apps/v1\": supported values: \"v1\"",
+		"5:3: items[0]: Invalid value: \"just text\": expected a mapping",
+		"6:3: items[1].kind: Required value",
+		"19:8: items: Invalid value: a mapping: expected a list",
+	};
+	char full[512];
+
+	assert_int_equal(load(f, path), -EINVAL);
+	assert_int_equal(f->err.count, 4);
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(full, sizeof(full), "%s:%s", path, want[i]);
+		assert_string_equal(f->err.msg[i], full);
+	}
+	/* two pods of one List with one name: the second is named by its item */
+	err_init(&f->err);
+	path = scratch_file(f, "twice.yaml",
+		"apiVersion: v1\n"
+		"kind: List\n"
+		"items:\n"
+		"- {apiVersion: v1, kind: Pod, metadata: {name: p},\n"
+		"   spec: {containers: [{name: app, image: busybox}]}}\n"
+		"- {apiVersion: v1, kind: Pod, metadata: {name: p},\n"
+		"   spec: {containers: [{name: app, image: busybox}]}}\n");
+	assert_int_equal(load(f, path), -EINVAL);
+	assert_int_equal(f->err.count, 1);
+	snprintf(full, sizeof(full),
+		 "%s:6:3: items[1].metadata.name: Duplicate value: \"p\"", path);
+	assert_string_equal(f->err.msg[0], full);
+}
+
+/*
+ * Each item counts as a document against the file's limit, and a
+ * Deployment's replicas are copies of its item, not of the whole List.
+ */
+static void test_spec__list_limits(void **state)
+{
+	struct fixture *f = *state;
+	const char *item = "- {apiVersion: v1, kind: ConfigMap}\n";
+	char *text, *big;
+
+	text = repeat_text("apiVersion: v1\nkind: List\nitems:\n", item, 1000, "");
+	load_text_ok(f, "1000.yaml", text);
+	assert_int_equal(f->objs.n_notices, 1000);
+	spec_objects_free(&f->objs);
+	text = repeat_text("apiVersion: v1\nkind: List\nitems:\n", item, 1001, "");
+	load_refused(f, "1001.yaml", text,
+		     "1004:3: file has more than 1000 documents, each item of a List counting as one (a podvolfs limit)");
+	/* 100,000 nodes of a ConfigMap, then 2,000 replicas of 24 nodes */
+	big = repeat_text("apiVersion: v1\nkind: List\nitems:\n"
+			  "- {apiVersion: v1, kind: ConfigMap, data: [", "0,", 100000,
+			  "]}\n");
+	text = repeat_text(big,
+			   "- apiVersion: apps/v1\n"
+			   "  kind: ReplicaSet\n"
+			   "  metadata: {name: rs}\n"
+			   "  spec:\n"
+			   "    replicas: 2000\n"
+			   "    template: {spec: {containers: [{name: app, image: busybox}]}}\n",
+			   1, "");
+	free(big);
+	load_text_ok(f, "replicas.yaml", text);
+	assert_int_equal(f->objs.n_pods, 2000);
+}
+
+static const char unknown_fields[] =
+	"apiVersion: v1\n"
+	"kind: List\n"
+	"metadata: {resourceVersion: \"\", selfLinks: x}\n"
+	"extra: 1\n"
+	"items:\n"
+	"- apiVersion: v1\n"
+	"  kind: Pod\n"
+	"  metadata: {name: p}\n"
+	"  spec:\n"
+	"    containers:\n"
+	"    - name: app\n"
+	"      image: busybox\n"
+	"      volumeMounts: [{name: data, mountPath: /data}]\n"
+	"    volumes:\n"
+	"    - name: data\n"
+	"      emptyDir: {sizelimit: 1Mi}\n";
+
+/* @e holds exactly the three problems of unknown_fields[] in @path. */
+static void assert_unknown_fields(const struct podvolfs_err *e,
+				  const char *path)
+{
+	static const char *const want[] = {
+		"4:1: unknown field \"extra\"",
+		"3:33: unknown field \"metadata.selfLinks\"",
+		"16:18: unknown field \"items[0].spec.volumes[0].emptyDir.sizelimit\"",
+	};
+	char full[512];
+
+	assert_int_equal(e->count, 3);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(full, sizeof(full), "%s:%s", path, want[i]);
+		assert_string_equal(e->msg[i], full);
+	}
+}
+
+/* Unknown fields: warnings and served, errors and refused, or nothing. */
+static void test_spec__unknown_fields_by_mode(void **state)
+{
+	struct fixture *f = *state;
+	const char *path = scratch_file(f, "loose.yaml", unknown_fields);
+	const struct spec_pod *p;
+
+	assert_int_equal(load(f, path), 0);
+	assert_int_equal(f->err.count, 0);
+	assert_unknown_fields(&f->warn, path);
+	assert_int_equal(f->objs.n_pods, 1);
+	p = &f->objs.pods[0];
+	assert_int_equal(volume(p, "data")->type, SPEC_VOL_EMPTYDIR);
+	assert_false(volume(p, "data")->empty_dir.has_size_limit);
+	assert_string_equal(p->containers[0].mounts[0].name, "data");
+	spec_objects_free(&f->objs);
+	err_init(&f->warn);
+
+	assert_int_equal(spec_load_file(path, SPEC_FIELDS_STRICT, &f->objs,
+					&f->err, &f->warn), -EINVAL);
+	assert_unknown_fields(&f->err, path);
+	assert_int_equal(f->warn.count, 0);
+	assert_int_equal(f->objs.n_pods, 0);
+	err_init(&f->err);
+
+	assert_int_equal(spec_load_file(path, SPEC_FIELDS_IGNORE, &f->objs,
+					&f->err, &f->warn), 0);
+	assert_int_equal(f->err.count, 0);
+	assert_int_equal(f->warn.count, 0);
+	assert_int_equal(f->objs.n_pods, 1);
+	spec_objects_free(&f->objs);
+
+	/* a source directory reads its files the same way */
+	assert_int_equal(spec_load_source(f->dir, SPEC_FIELDS_STRICT, &f->objs,
+					  &f->err, &f->warn), 0);
+	assert_int_equal(f->objs.n_pods, 0);
+	assert_int_equal(f->err.count, 3);
+	err_init(&f->err);
+	assert_int_equal(spec_load_source(f->dir, SPEC_FIELDS_WARN, &f->objs,
+					  &f->err, &f->warn), 0);
+	assert_int_equal(f->objs.n_pods, 1);
+	assert_int_equal(f->err.count, 0);
+	assert_unknown_fields(&f->warn, path);
+}
+
+/* A repeated key is an error whatever the mode. */
+static void test_spec__duplicate_field_in_every_mode(void **state)
+{
+	static const enum spec_field_validation modes[] = {
+		SPEC_FIELDS_WARN, SPEC_FIELDS_STRICT, SPEC_FIELDS_IGNORE,
+	};
+	struct fixture *f = *state;
+	const char *path = BAD "/duplicate-field.yaml";
+
+	for (size_t i = 0; i < 3; i++) {
+		err_init(&f->err);
+		assert_int_equal(spec_load_file(path, modes[i], &f->objs,
+						&f->err, &f->warn), -EINVAL);
+		assert_int_equal(f->err.count, 1);
+		assert_string_equal(f->err.msg[0], BAD "/duplicate-field.yaml:7:3: "
+				    "duplicate field \"metadata.name\"");
+		assert_int_equal(f->warn.count, 0);
+		assert_int_equal(f->objs.n_pods, 0);
+	}
+}
+
+/* A workload's template is decoded once per replica, but warns once. */
+static void test_spec__template_warns_once(void **state)
+{
+	struct fixture *f = *state;
+	const char *path = scratch_file(f, "rs.yaml",
+		"apiVersion: apps/v1\n"
+		"kind: ReplicaSet\n"
+		"metadata: {name: rs}\n"
+		"spec:\n"
+		"  replicas: 3\n"
+		"  template:\n"
+		"    spec:\n"
+		"      containers: [{name: app, image: busybox, imagePolicy: Always}]\n");
+	char want[512];
+
+	assert_int_equal(load(f, path), 0);
+	assert_int_equal(f->objs.n_pods, 3);
+	assert_int_equal(f->warn.count, 1);
+	snprintf(want, sizeof(want),
+		 "%s:8:48: unknown field \"spec.template.spec.containers[0].imagePolicy\"",
+		 path);
+	assert_string_equal(f->warn.msg[0], want);
+}
+
 static void test_spec__missing_source(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(spec_load_source("tests/fixtures/nope", &f->objs,
-					  &f->err), -ENOENT);
+	assert_int_equal(spec_load_source("tests/fixtures/nope",
+					  SPEC_FIELDS_WARN, &f->objs, &f->err,
+					  &f->warn), -ENOENT);
 	assert_string_equal(f->err.msg[0],
 			    "tests/fixtures/nope: No such file or directory");
-	assert_int_equal(spec_load_file("tests/fixtures/good", &f->objs,
-					&f->err), -EISDIR);
+	assert_int_equal(load(f, "tests/fixtures/good"), -EISDIR);
 }
 
 int main(void)
@@ -686,9 +1008,17 @@ int main(void)
 		T(test_spec__multi_document_skips_other_kinds),
 		T(test_spec__every_source),
 		T(test_spec__json_manifest),
+		T(test_spec__list_items_are_documents),
+		T(test_spec__list_item_is_the_same_pod),
+		T(test_spec__list_errors_name_the_item),
+		T(test_spec__list_limits),
+		T(test_spec__unknown_fields_by_mode),
+		T(test_spec__duplicate_field_in_every_mode),
+		T(test_spec__template_warns_once),
 		T(test_spec__bad_fixtures),
 		T(test_spec__file_is_all_or_nothing),
 		T(test_spec__errors_name_every_problem),
+		T(test_spec__key_errors_leave_the_volume),
 		T(test_spec__uid_follows_the_spec),
 		T(test_spec__replicas_zero_and_limits),
 		T(test_spec__source_directory),

@@ -23,7 +23,8 @@ fixtures=("$REPO"/tests/fixtures/bad/*.yaml)
 [ ${#fixtures[@]} -gt 10 ] || _fail "too few bad fixtures: ${#fixtures[@]}"
 
 emptydir_pod good ""
-_mount_podvolfs "$SRC"
+# Strict: the unknown-field-*.yaml fixtures are refused, as the others
+_mount_podvolfs "$SRC" -o field_validation=Strict
 echo precious > "$(vol good data)/file"
 
 for f in "${fixtures[@]}"; do
