@@ -306,7 +306,10 @@ struct nfs_target {
 int nfs_store_new(const struct nfs_target *t, struct store **out,
 		  char *msg, size_t len);
 
-/* One line on an NFS store's connections: "ok", or what is degraded. */
+/*
+ * One line on an NFS store's connections: how many are up and busy, or
+ * since when the server has not answered.
+ */
 void nfs_store_health(struct store *s, char *buf, size_t len);
 
 #endif

@@ -119,7 +119,7 @@ void nfs_pool_put(struct nfs_pool *p);
 /* Runs @call on a connection of @p, as store_caller() or as root. 0 or -errno. */
 int nfs_call(struct nfs_pool *p, struct nfs_call *call);
 
-/* What the pool's connections are like, for status: "ok" or the trouble. */
+/* The pool's connections for status: up and busy, or not responding since when. */
 void nfs_pool_health(struct nfs_pool *p, char *buf, size_t len);
 
 /* The errno of an NFSv3 status, as the Linux client reports it. */

@@ -87,6 +87,21 @@ void nst_forget_attrs(struct nfs_store *s, struct nfs_node *n);
 void nst_names_changed(struct nfs_store *s);
 /* Asks the server for @n's attributes; fills @st unless NULL. */
 int nst_refresh(struct nfs_store *s, struct nfs_node *n, struct stat *st);
+int nst_setattr(struct store *st, struct snode *sn, struct store_file *f,
+		const struct stat *in, int to_set, struct stat *out);
+int nst_open(struct store *st, struct snode *sn, int flags,
+	     struct store_file **out);
+ssize_t nst_read(struct store *st, struct store_file *f, char *buf,
+		 size_t size, off_t off);
+ssize_t nst_write(struct store *st, struct store_file *sf, const char *buf,
+		  size_t size, off_t off);
+int nst_flush(struct store *st, struct store_file *f);
+int nst_fsync(struct store *st, struct store_file *f, bool datasync);
+int nst_fallocate(struct store *st, struct store_file *f, int mode,
+		  off_t off, off_t len);
+off_t nst_lseek(struct store *st, struct store_file *f, off_t off,
+		int whence);
+void nst_release(struct store *st, struct store_file *sf);
 /* A new open file of @n, holding a reference to it. */
 int nst_file_open(struct nfs_store *s, struct nfs_node *n,
 		  struct store_file **out);
