@@ -126,13 +126,17 @@ static int document_count(struct spec_ctx *c, const yaml_node_t *root)
 	return -EINVAL;
 }
 
-static int object_load(struct spec_ctx *c, yaml_node_t *root, bool in_list,
+static int object_load(struct spec_ctx *c, yaml_node_t *root,
 		       struct spec_objects *out);
 
-/* Item @i of a List, loaded as a document of its own under "items[i]". */
+/*
+ * Item @i of a List, loaded as a document of its own under "items[i]"
+ * (under "items[0].items[i]" in a List that is itself an item).
+ */
 static int item_load(struct spec_ctx *c, yaml_node_t *item, size_t i,
 		     struct spec_objects *out)
 {
+	size_t outer = c->path.root;
 	int rc = 0;
 
 	spec_path_set(&c->path, "items");
@@ -140,8 +144,8 @@ static int item_load(struct spec_ctx *c, yaml_node_t *item, size_t i,
 	if (spec_want_kind(c, item, YAML_MAPPING_NODE, "a mapping")) {
 		spec_path_set_root(&c->path, c->path.len);
 		spec_doc_measure(c, item);
-		rc = object_load(c, item, true, out);
-		spec_path_set_root(&c->path, 0);
+		rc = object_load(c, item, out);
+		spec_path_set_root(&c->path, outer);
 	}
 	spec_path_reset(&c->path, 0);
 	return rc;
@@ -149,7 +153,9 @@ static int item_load(struct spec_ctx *c, yaml_node_t *item, size_t i,
 
 /*
  * A List, as kubectl get -o yaml writes it and kubectl apply reads it:
- * its own fields are checked, then each item is loaded in turn.
+ * its own fields are checked, then each item is loaded in turn. A List
+ * among the items is flattened into its own items, as kubectl does; the
+ * depth limit of the YAML scan bounds the nesting.
  */
 static int list_load(struct spec_ctx *c, yaml_node_t *root, const char *api,
 		     const struct spec_field *fa, struct spec_objects *out)
@@ -172,11 +178,11 @@ static int list_load(struct spec_ctx *c, yaml_node_t *root, const char *api,
 }
 
 /*
- * kind and apiVersion, then the kind's loader, for a document or, when
- * @in_list, an item of a List. Returns 0 when problems were only reported,
+ * kind and apiVersion, then the kind's loader, for a document or an item
+ * of a List. Returns 0 when problems were only reported,
  * -EINVAL when the file must stop here, or -ENOMEM.
  */
-static int object_load(struct spec_ctx *c, yaml_node_t *root, bool in_list,
+static int object_load(struct spec_ctx *c, yaml_node_t *root,
 		       struct spec_objects *out)
 {
 	const struct kind_def *d;
@@ -191,19 +197,13 @@ static int object_load(struct spec_ctx *c, yaml_node_t *root, bool in_list,
 		rc = -ENOMEM;
 		goto out_free;
 	}
-	if (strcmp(kind, list_kind.kind) == 0 && !in_list) {
+	if (strcmp(kind, list_kind.kind) == 0) {
 		rc = list_load(c, root, api, &fa, out);
 		goto out_free;
 	}
 	rc = document_count(c, root);
 	if (rc)
 		goto out_free;
-	if (strcmp(kind, list_kind.kind) == 0) {
-		spec_path_set(&c->path, "kind");
-		spec_err_forbidden(c, &fk.mark, "a List may not contain another List");
-		spec_path_reset(&c->path, 0);
-		goto out_free;
-	}
 	if (!*kind) {
 		if (!fk.val) {
 			spec_path_set(&c->path, "kind");
@@ -240,7 +240,7 @@ static int document_load(struct spec_ctx *c, yaml_node_t *root,
 	}
 	if (spec_doc_check(c, root))
 		return 0;
-	return object_load(c, root, false, out);
+	return object_load(c, root, out);
 }
 
 static int parser_error(struct spec_ctx *c, const yaml_parser_t *p)

@@ -770,6 +770,40 @@ static void test_spec__list_item_is_the_same_pod(void **state)
 	assert_string_equal(f->objs.pods[0].uid, f->objs.pods[1].uid);
 }
 
+/* A List among a List's items is flattened, as kubectl does. */
+static void test_spec__list_in_list_is_flattened(void **state)
+{
+	static const char text[] =
+		"apiVersion: v1\n"
+		"kind: List\n"
+		"items:\n"
+		"- apiVersion: v1\n"
+		"  kind: List\n"
+		"  items:\n"
+		"  - {apiVersion: v1, kind: Pod, metadata: {name: p},\n"
+		"     spec: {containers: [{name: app, image: busybox}]}}\n"
+		"  - {apiVersion: v1, kind: Pod, metadata: {name: %s},\n"
+		"     spec: {containers: [{name: app, image: busybox}]}}\n"
+		"- {apiVersion: v1, kind: Pod, metadata: {name: r},\n"
+		"   spec: {containers: [{name: app, image: busybox}]}}\n";
+	struct fixture *f = *state;
+	char buf[sizeof(text) + 8];
+
+	snprintf(buf, sizeof(buf), text, "q");
+	assert_int_equal(load(f, scratch_file(f, "nested.yaml", buf)), 0);
+	assert_int_equal(f->objs.n_pods, 3);
+	assert_string_equal(f->objs.pods[0].list_item, "items[0].items[0]");
+	assert_string_equal(f->objs.pods[1].name, "q");
+	assert_string_equal(f->objs.pods[1].list_item, "items[0].items[1]");
+	assert_string_equal(f->objs.pods[2].list_item, "items[1]");
+
+	snprintf(buf, sizeof(buf), text, "Q");
+	assert_int_equal(load(f, scratch_file(f, "bad.yaml", buf)), -EINVAL);
+	assert_int_equal(f->err.count, 1);
+	assert_non_null(strstr(f->err.msg[0],
+			       "items[0].items[1].metadata.name: Invalid value: \"Q\""));
+}
+
 /* A List's own fields, its items and their errors, each on its path. */
 static void test_spec__list_errors_name_the_item(void **state)
 {
@@ -1011,6 +1045,7 @@ int main(void)
 		T(test_spec__list_items_are_documents),
 		T(test_spec__list_item_is_the_same_pod),
 		T(test_spec__list_errors_name_the_item),
+		T(test_spec__list_in_list_is_flattened),
 		T(test_spec__list_limits),
 		T(test_spec__unknown_fields_by_mode),
 		T(test_spec__duplicate_field_in_every_mode),
