@@ -355,8 +355,18 @@ static int make_view(struct ccontainer *cc, struct cmount *cm,
 
 	*out = NULL;
 	info.store = NULL;
-	if (vv && vv->vol_id)
-		volume_get(vv->v, &info, true);
+	if (vv)
+		volume_get(vv->v, &info, vv->vol_id != 0);
+	if (vv && info.state == VOLUME_UNSUPPORTED) {
+		/* not "cannot find": the volume is there, of a type not served */
+		cc->state = "NotSupported";
+		snprintf(cc->message, sizeof(cc->message),
+			 "volume \"%s\" is of type %s, which podvolfs does not serve",
+			 cm->volume, vv->v->type);
+		snprintf(cm->message, sizeof(cm->message), "NotSupported: %s",
+			 vv->v->type);
+		return 0;
+	}
 	if (!info.store) {
 		snprintf(msg, sizeof(msg),
 			 "cannot find volume \"%s\" to mount into container \"%s\"",

@@ -8,7 +8,7 @@
 
 # the service account token of a real pod: a projected volume, not served
 _allow_log 'volume type "projected" is not supported yet'
-_allow_log 'container "redis": ContainerCreating: cannot find volume "kube-api-access-7xq2m"'
+_allow_log 'container "redis": NotSupported: volume "kube-api-access-7xq2m" is of type projected'
 cp "$REPO/tests/fixtures/good/list.yaml" "$SRC/shop.yaml"
 _mount_podvolfs "$SRC"
 _expect_log "^podvolfs: notice: $SRC/shop.yaml:114:3: skipping kind \"Service\"\$"

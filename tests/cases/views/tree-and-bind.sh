@@ -48,7 +48,7 @@ spec:
 YAML
 _allow_log 'warning: pod default/t volume "cfg": volume type "configMap" is not supported yet'
 _allow_log 'warning: pod default/t container "nested": NotSupported: mountPath "/a/b" lies inside mountPath "/a": podvolfs cannot show nested mounts yet'
-_allow_log 'warning: pod default/t container "nocfg": ContainerCreating: cannot find volume "cfg" to mount into container "nocfg"'
+_allow_log 'warning: pod default/t container "nocfg": NotSupported: volume "cfg" is of type configMap, which podvolfs does not serve'
 _mount_podvolfs "$SRC"
 pod=$MNT/default/t
 vol=$pod/volumes/data
@@ -71,7 +71,9 @@ grep -q '^app  *  */same  *data  *first  *rw  *hidden by the later mount at /sam
 grep -q '^setup  *init  *Ready  *-$' <<<"$status" || _fail "init container: $status"
 grep -q '^nested  *app  *NotSupported  *mountPath "/a/b" lies inside mountPath "/a"' <<<"$status" ||
 	_fail "nested mounts: $status"
-grep -q '^nocfg  *app  *ContainerCreating  *cannot find volume "cfg" to mount into container "nocfg"$' <<<"$status" ||
+grep -q '^nocfg  *app  *NotSupported  *volume "cfg" is of type configMap, which podvolfs does not serve$' <<<"$status" ||
+	_fail "container mounting a volume not served: $status"
+grep -q '^nocfg  *  */cfg  *cfg  *-  *rw  *NotSupported: configMap$' <<<"$status" ||
 	_fail "mount of a volume not served: $status"
 grep -q '^data  *emptyDir,medium=disk  *Ready ' <<<"$status" || _fail "volume line: $status"
 
