@@ -102,16 +102,8 @@ ph_gitrepo() {
 
 # Prints the gitRepo table from $W/results.tsv.
 gitrepo_report() {
-	awk -F'\t' '
+	awk -F'\t' -f "$REPO/bench/lib/median.awk" -f /dev/fd/3 "$W/results.tsv" 3<<'AWK'
 	$2 == "gitrepo" { v[$3] = v[$3] " " $4 }
-	function median(k,    a, c, i, j, t) {
-		c = split(v[k], a, " ")
-		for (i = 2; i <= c; i++)
-			for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
-				t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
-			}
-		return c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
-	}
 	END {
 		print "| measure | git clone | podvolfs gitRepo |"
 		print "|---|---|---|"
@@ -119,7 +111,8 @@ gitrepo_report() {
 			print "| until the checkout is there (s) | failed | failed |"
 			exit
 		}
-		g = median("git_clone"); p = median("pvf_ready")
+		g = median_of(v["git_clone"]); p = median_of(v["pvf_ready"])
 		printf "| until the checkout is there (s) | %.2f | %.2f (%.2fx) |\n", g, p, g / p
-	}' "$W/results.tsv"
+	}
+AWK
 }

@@ -134,16 +134,8 @@ ph_nfs() {
 
 # Prints the nfs table from $W/results.tsv.
 nfs_report() {
-	awk -F'\t' -v mb="$NFS_MB" -v files="$NFS_FILES" '
+	awk -F'\t' -v mb="$NFS_MB" -v files="$NFS_FILES" -f "$REPO/bench/lib/median.awk" -f /dev/fd/3 "$W/results.tsv" 3<<'AWK'
 	$2 == "nfs" { v[$3] = v[$3] " " $4 }
-	function median(k,    a, c, i, j, t) {
-		c = split(v[k], a, " ")
-		for (i = 2; i <= c; i++)
-			for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
-				t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
-			}
-		return c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
-	}
 	function cell(s, work, unit) {
 		if (s <= 0)
 			return sprintf("%.3f s", s)
@@ -159,7 +151,7 @@ nfs_report() {
 			printf "| %s | %s | failed | failed | - | %s |\n", label, ref, goal
 			return
 		}
-		r = median(rk); p = median(pk)
+		r = median_of(v[rk]); p = median_of(v[pk])
 		x = "-"
 		if (r > 0 && p > 0) {
 			x = (pwork / p) / (rwork / r)
@@ -186,5 +178,6 @@ nfs_report() {
 			"dir_stat", files, "pvf_stat", files, "files/s", "")
 		row(sprintf("unlink, %d files", files), "the exported directory",
 			"dir_unlink", files, "pvf_unlink", files, "files/s", "")
-	}' "$W/results.tsv"
+	}
+AWK
 }

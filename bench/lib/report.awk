@@ -1,7 +1,7 @@
 # report.awk - turns bench/run's results into one Markdown table.
 #
 #   awk -F'\t' -v group=passthrough|ram -v systems="ID ID..." \
-#       -v titles="TITLE|TITLE..." -f report.awk WORKLOADS RESULTS
+#       -v titles="TITLE|TITLE..." -f median.awk -f report.awk WORKLOADS RESULTS
 #
 # WORKLOADS: "id|kind|label" lines (bench/lib/workloads.sh); RESULTS:
 # "rep<TAB>system<TAB>workload<TAB>value" lines. The first system is the
@@ -9,15 +9,6 @@
 # relative to the reference: system/reference for rates, reference/system
 # for times, so > 1 is always faster. The podvolfs cells carry the issue's
 # targets, marked ✓ or ✗.
-
-function median(key,    n, i, j, a, t) {
-	n = split(vals[key], a, " ")
-	for (i = 2; i <= n; i++)
-		for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
-			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
-		}
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
 
 function num(v) {
 	if (v >= 100) return sprintf("%.0f", v)
@@ -86,7 +77,7 @@ FNR == NR {
 
 END {
 	for (k in vals)
-		med[k] = median(k)
+		med[k] = median_of(vals[k])
 	hdr = "| workload | "
 	sep = "|---|"
 	for (i = 1; i <= ns; i++) {

@@ -93,22 +93,14 @@ ph_scale() {
 
 # Prints the scale table from $W/results.tsv.
 scale_report() {
-	awk -F'\t' -v pods="$SCALE_PODS" '
+	awk -F'\t' -v pods="$SCALE_PODS" -f "$REPO/bench/lib/median.awk" -f /dev/fd/3 "$W/results.tsv" 3<<'AWK'
 	$2 == "scale" { v[$3] = v[$3] " " $4; n[$3]++ }
-	function median(k,    a, c, i, j, t) {
-		c = split(v[k], a, " ")
-		for (i = 2; i <= c; i++)
-			for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
-				t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
-			}
-		return c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
-	}
 	function row(k, label, scale, target, limit,    m) {
 		if (!(k in v)) {
 			printf "| %s | failed | %s |\n", label, target
 			return
 		}
-		m = median(k) * scale
+		m = median_of(v[k]) * scale
 		printf "| %s | %.2f | %s%s |\n", label, m, target,
 			limit == "" ? "" : (m < limit ? " ✓" : " ✗")
 	}
@@ -119,5 +111,6 @@ scale_report() {
 		row("ls", "ls -l of the namespace (ms)", 1000, "", "")
 		row("rss_ready", "daemon memory per volume, once ready (KiB)", 1, "", "")
 		row("rss_walk", "daemon memory per volume, every volume looked up (KiB)", 1, "< 16 KiB", 16)
-	}' "$W/results.tsv"
+	}
+AWK
 }
