@@ -695,6 +695,25 @@ static int t_truncate(const struct ctx *c)
 	return expect_err(truncate(path, 0), ENOENT, "truncate missing");
 }
 
+/*
+ * The file "sparse": @data (4 KiB of 'S') at 1 GiB and nothing before.
+ * Returns its open fd, or -1 with the failure reported.
+ */
+static int make_sparse(const struct ctx *c, unsigned char data[4096])
+{
+	int fd;
+
+	fd = openat(c->dfd, "sparse", O_RDWR | O_CREAT, 0644);
+	if (fd < 0)
+		return fail_errno("create");
+	memset(data, 'S', 4096);
+	if (pwrite_all(fd, data, 4096, GIB)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static int t_sparse(const struct ctx *c)
 {
 	unsigned char buf[64 * 1024];
@@ -704,12 +723,9 @@ static int t_sparse(const struct ctx *c)
 	int fd;
 	int ret = -1;
 
-	fd = openat(c->dfd, "sparse", O_RDWR | O_CREAT, 0644);
+	fd = make_sparse(c, data);
 	if (fd < 0)
-		return fail_errno("create");
-	memset(data, 'S', sizeof(data));
-	if (pwrite_all(fd, data, sizeof(data), GIB))
-		goto out_close;
+		return -1;
 	if (fstat(fd, &st)) {
 		fail_errno("fstat");
 		goto out_close;
@@ -746,12 +762,9 @@ static int t_seek_data(const struct ctx *c)
 	int fd;
 	int ret = -1;
 
-	fd = openat(c->dfd, "sparse", O_RDWR | O_CREAT, 0644);
+	fd = make_sparse(c, data);
 	if (fd < 0)
-		return fail_errno("create");
-	memset(data, 'S', sizeof(data));
-	if (pwrite_all(fd, data, sizeof(data), GIB))
-		goto out_close;
+		return -1;
 	if (expect_long(lseek(fd, 0, SEEK_DATA), GIB, "SEEK_DATA from 0") ||
 	    expect_long(lseek(fd, 0, SEEK_HOLE), 0, "SEEK_HOLE from 0") ||
 	    expect_long(lseek(fd, GIB, SEEK_HOLE), size, "SEEK_HOLE from 1 GiB"))
