@@ -1205,6 +1205,17 @@ static void reply_xattr(fuse_req_t req, ssize_t n, const char *buf,
 		fuse_reply_buf(req, buf, n);
 }
 
+/*
+ * The mount asks for POSIX ACLs (FUSE_CAP_POSIX_ACL), so the kernel reads
+ * them for each permission check and fails the check with any answer but
+ * ENODATA: a store without extended attributes (NFSv3) has no ACL either.
+ */
+static ssize_t acl_none(const char *name, ssize_t n)
+{
+	return n == -EOPNOTSUPP && !strncmp(name, "system.posix_acl_", 17) ?
+		-ENODATA : n;
+}
+
 static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			size_t size)
 {
@@ -1214,7 +1225,8 @@ static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	ssize_t n;
 
 	if (!fn->view || !fn->view->store->ops->getxattr) {
-		fuse_reply_err(req, fn->view ? EOPNOTSUPP : ENODATA);
+		fuse_reply_err(req, fn->view ? -acl_none(name, -EOPNOTSUPP) :
+				    ENODATA);
 		return;
 	}
 	if (size && !(buf = malloc(size))) {
@@ -1222,7 +1234,7 @@ static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		return;
 	}
 	s = fn->view->store;
-	n = s->ops->getxattr(s, fn->sn, name, buf, size);
+	n = acl_none(name, s->ops->getxattr(s, fn->sn, name, buf, size));
 	reply_xattr(req, n, buf, size);
 	free(buf);
 }

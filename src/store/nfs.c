@@ -410,13 +410,8 @@ static int nst_setxattr(struct store *st, struct snode *n, const char *name,
 static ssize_t nst_getxattr(struct store *st, struct snode *n,
 			    const char *name, char *value, size_t size)
 {
-	(void)st, (void)n, (void)value, (void)size;
-	/*
-	 * The kernel reads the ACLs for each permission check and takes any
-	 * answer but "none" as the check's error: no ACL, then the mode bits.
-	 */
-	if (!strncmp(name, "system.posix_acl_", 17))
-		return -ENODATA;
+	(void)st, (void)n, (void)name, (void)value, (void)size;
+	/* NFSv3 has none; the FUSE layer answers the ACL reads */
 	return -EOPNOTSUPP;
 }
 
