@@ -282,6 +282,22 @@ static int send_call(struct rpc_context *rpc, struct nfs_call *call)
 	return -1;
 }
 
+/*
+ * Waits at most a slice for @rpc's socket, and lets libnfs handle what
+ * came (replies, callbacks). Returns rpc_service()'s answer: < 0 when the
+ * connection is broken.
+ */
+static int service_slice(struct rpc_context *rpc)
+{
+	struct pollfd pfd = {
+		.fd = rpc_get_fd(rpc),
+		.events = rpc_which_events(rpc),
+	};
+	int n = poll(&pfd, 1, NFS_SLICE_MS);
+
+	return rpc_service(rpc, n > 0 ? pfd.revents : 0);
+}
+
 static void note_slow(struct nfs_pool *p, double started, bool *slow)
 {
 	if (*slow || now() - started < NFS_SLOW_SECONDS)
@@ -319,13 +335,7 @@ static int run_call(struct nfs_pool *p, struct nfs_conn *c,
 	int err = 0;
 
 	while (!call->finished) {
-		struct pollfd pfd = {
-			.fd = rpc_get_fd(rpc),
-			.events = rpc_which_events(rpc),
-		};
-		int n = poll(&pfd, 1, NFS_SLICE_MS);
-
-		if (rpc_service(rpc, n > 0 ? pfd.revents : 0) < 0) {
+		if (service_slice(rpc) < 0) {
 			note_error(p, rpc_get_error(rpc));
 			err = -ENOTCONN;
 		} else if (call->finished) {
@@ -467,14 +477,7 @@ static int mnt_wait_for(struct rpc_context *rpc, struct mnt_wait *w)
 	double deadline = now() + 30;
 
 	while (!w->done) {
-		struct pollfd pfd = {
-			.fd = rpc_get_fd(rpc),
-			.events = rpc_which_events(rpc),
-		};
-		int n = poll(&pfd, 1, NFS_SLICE_MS);
-
-		if (rpc_service(rpc, n > 0 ? pfd.revents : 0) < 0 ||
-		    now() > deadline) {
+		if (service_slice(rpc) < 0 || now() > deadline) {
 			snprintf(w->msg, w->len, "MOUNT failed: %s",
 				 rpc_get_error(rpc));
 			return -EHOSTDOWN;
