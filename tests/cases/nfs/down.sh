@@ -5,7 +5,8 @@
 # server is up the volume is Ready with the server's files. Then the server
 # goes for good: a read of the volume waits for it, as on a hard mount
 # (nfs_timeout=0), and only that read: the tree, the status and another
-# pod's emptyDir answer at once, and the daemon still unmounts cleanly.
+# pod's emptyDir answer at once, and the daemon still unmounts cleanly. A
+# second daemon with nfs_timeout=2 answers the same read with EIO instead.
 . "$REPO/tests/lib/common.sh"
 . "$REPO/tests/lib/nfs.sh"
 _require_cmd timeout
@@ -30,9 +31,19 @@ nfs_server_start
 wait_state down share Ready 60
 _assert_eq "$(cat "$(vol down share)/greeting")" hello "the server's file once it is up"
 
+# A second daemon that waits 2 s at most.
+MNT2=$TMPD/bounded
+MNT=$MNT2 STATE=$TMPD/state2 _mount_podvolfs "$SRC" -o "$NFS_OPTS,nfs_timeout=2"
+MNT=$MNT2 wait_state down share Ready 60
+
 # Gone for good. "later" was never looked up: reading it needs the server.
 echo later >"$NFS_EXPORT/later"
 nfs_server_stop
+_allow_log 'warning: nfs server 127\.0\.0\.1 not responding, still trying'
+t0=$SECONDS
+_assert_errno EIO read "$MNT2/default/down/volumes/share/later"
+[ $((SECONDS - t0)) -le 20 ] || _fail "nfs_timeout=2 took $((SECONDS - t0)) s to give up"
+_umount_podvolfs "$MNT2"
 _allow_log 'warning: nfs server 127\.0\.0\.1 not responding, still trying'
 timeout 100 cat "$(vol down share)/later" >"$TMPD/cat.out" 2>&1 &
 cat_pid=$!
