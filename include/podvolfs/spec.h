@@ -26,7 +26,7 @@ enum spec_volume_type {
 	SPEC_VOL_HOSTPATH,
 	SPEC_VOL_GITREPO,
 	SPEC_VOL_NFS,
-	SPEC_VOL_PVC,
+	SPEC_VOL_PVC,			/* persistentVolumeClaim, and ephemeral */
 	SPEC_VOL_OTHER,			/* a source podvolfs does not implement */
 };
 
@@ -73,6 +73,12 @@ struct spec_volume {
 	struct {
 		char *claim_name;
 		bool read_only;
+		/*
+		 * An ephemeral volume: its claim "<pod>-<volume>" is made
+		 * for the pod (SPEC section 10) and is in spec_objects'
+		 * claims with the pod as its owner.
+		 */
+		bool ephemeral;
 	} pvc;
 };
 
@@ -127,10 +133,177 @@ struct spec_pod {
 	char *list_item;
 };
 
+/* Access modes, as bits; strings list them in this order: RWO,ROX,RWX,RWOP. */
+#define SPEC_RWO	(1u << 0)		/* ReadWriteOnce */
+#define SPEC_ROX	(1u << 1)		/* ReadOnlyMany */
+#define SPEC_RWX	(1u << 2)		/* ReadWriteMany */
+#define SPEC_RWOP	(1u << 3)		/* ReadWriteOncePod */
+
+/* An operator of a label selector or node selector requirement. */
+enum spec_op {
+	SPEC_OP_IN,
+	SPEC_OP_NOT_IN,
+	SPEC_OP_EXISTS,
+	SPEC_OP_DOES_NOT_EXIST,
+	SPEC_OP_GT,			/* node selectors only */
+	SPEC_OP_LT,			/* node selectors only */
+};
+
+/* One matchExpressions item. */
+struct spec_requirement {
+	char *key;
+	enum spec_op op;
+	char **values;
+	size_t n_values;
+};
+
+/* A label selector (metav1.LabelSelector); absent when !present. */
+struct spec_selector {
+	bool present;
+	struct spec_kv *match_labels;
+	size_t n_match_labels;
+	struct spec_requirement *exprs;
+	size_t n_exprs;
+};
+
+/* One nodeSelectorTerms item: its matchExpressions, ANDed. */
+struct spec_node_term {
+	struct spec_requirement *exprs;
+	size_t n_exprs;
+};
+
+enum spec_pv_type {
+	SPEC_PV_HOSTPATH,
+	SPEC_PV_LOCAL,
+	SPEC_PV_NFS,
+	SPEC_PV_OTHER,			/* csi, iscsi, ...: listed, never served */
+};
+
+/* A PersistentVolume (SPEC section 7.2), defaults applied. */
+struct spec_pv {
+	char *name;
+	struct spec_kv *labels;
+	size_t n_labels;
+	struct spec_kv *annotations;
+	size_t n_annotations;
+	struct quantity capacity;		/* capacity.storage */
+	unsigned access_modes;			/* SPEC_RWO | ... */
+	char *reclaim_policy;			/* "Retain" when absent */
+	/* the legacy annotation volume.beta.kubernetes.io/storage-class if set, else storageClassName or "" */
+	char *storage_class;
+	bool block;				/* volumeMode: Block */
+	char **mount_options;
+	size_t n_mount_options;
+	enum spec_pv_type type;
+	char *source;				/* the source's key as written: "hostPath", "csi" */
+	struct {
+		char *path;
+		char *type;			/* "" when absent */
+	} host_path;
+	struct {
+		char *path;
+	} local;
+	struct {
+		char *server;
+		char *path;
+		bool read_only;			/* ignored for serving (SPEC 12.10) */
+	} nfs;
+	/* nodeAffinity.required.nodeSelectorTerms: ORed */
+	struct spec_node_term *node_terms;
+	size_t n_node_terms;
+	bool has_claim_ref;			/* spec.claimRef: pre-bound by the user */
+	struct {
+		char *namespace;		/* "default" when absent */
+		char *name;
+		char *uid;			/* "" when absent */
+	} claim_ref;
+	char *file;
+	struct spec_pos pos;
+	char *list_item;			/* as in struct spec_pod */
+};
+
+/*
+ * A PersistentVolumeClaim (SPEC section 7.3): from a manifest, or made
+ * from a template of a StatefulSet or of a pod's ephemeral volume (then
+ * @owner_kind is "StatefulSet" or "Pod").
+ */
+struct spec_pvc {
+	char *namespace;			/* "default" when absent */
+	char *name;
+	struct spec_kv *labels;
+	size_t n_labels;
+	struct spec_kv *annotations;
+	size_t n_annotations;
+	unsigned access_modes;
+	struct quantity request;		/* resources.requests.storage */
+	/*
+	 * The class: the legacy annotation volume.beta.kubernetes.io/storage-class
+	 * if set, else storageClassName; has_storage_class false when both are
+	 * absent (nil: the default class may be given to it).
+	 */
+	bool has_storage_class;
+	char *storage_class;			/* "" when nil */
+	struct spec_selector selector;
+	char *volume_name;			/* "" when absent */
+	bool block;				/* volumeMode: Block */
+	char *owner_kind;			/* NULL, "StatefulSet" or "Pod" */
+	char *owner_name;
+	char *owner_uid;			/* the pod's UID for "Pod", else NULL */
+	char *file;
+	struct spec_pos pos;
+	char *list_item;
+};
+
+/* A StorageClass (SPEC section 8.1), defaults applied. */
+struct spec_storage_class {
+	char *name;
+	struct spec_kv *annotations;
+	size_t n_annotations;
+	char *provisioner;
+	struct spec_kv *parameters;
+	size_t n_parameters;
+	char *reclaim_policy;			/* "Delete" when absent */
+	bool wait_for_first_consumer;		/* volumeBindingMode */
+	bool allow_volume_expansion;
+	char **mount_options;
+	size_t n_mount_options;
+	/* storageclass(.beta).kubernetes.io/is-default-class is exactly "true" */
+	bool is_default;
+	char *file;
+	struct spec_pos pos;
+	char *list_item;
+};
+
+/*
+ * A StatefulSet: its pods are in spec_objects' pods ("<name>-<ordinal>")
+ * and the claims of its volumeClaimTemplates in its claims; this says what
+ * the cluster needs to keep or delete the claims of replicas that went.
+ */
+struct spec_statefulset {
+	char *namespace;
+	char *name;
+	unsigned replicas;
+	/* persistentVolumeClaimRetentionPolicy: true for Delete, false for Retain */
+	bool delete_when_deleted;
+	bool delete_when_scaled;
+	char **templates;			/* the claim templates' names */
+	size_t n_templates;
+	char *file;
+	struct spec_pos pos;
+};
+
 /* The objects of one or more manifest files. */
 struct spec_objects {
 	struct spec_pod *pods;
 	size_t n_pods;
+	struct spec_pv *pvs;
+	size_t n_pvs;
+	struct spec_pvc *pvcs;
+	size_t n_pvcs;
+	struct spec_storage_class *classes;
+	size_t n_classes;
+	struct spec_statefulset *statefulsets;
+	size_t n_statefulsets;
 	/* one line per skipped document: "FILE:LINE:COL: skipping kind "X"" */
 	char **notices;
 	size_t n_notices;
