@@ -134,22 +134,28 @@ struct binder_world {
 
 /*
  * Runs syncVolume over every PV, then syncClaim over every claim, and again
- * until a pass changes nothing (SPEC 7.5 [G]). Returns the number of
- * changes made to the tables (0: they were settled).
+ * until a pass changes nothing (SPEC 7.5 [G]), at most 2 * (n_pvs +
+ * n_pvcs) + 4 passes. Events that mark a change (ClaimLost, ...) are
+ * reported as it happens; those that say how a claim stands (FailedBinding,
+ * WaitForFirstConsumer, VolumeMismatch) once per run, for the state the
+ * tables settled in. Returns the number of changes made to the tables (0:
+ * they were settled).
  */
 unsigned binder_run(struct binder_world *w);
 
 /*
- * The cluster recycled @pv's data (SPEC 7.6): unbinds it as the controller
- * does (a claimRef the controller set is removed, a user's pre-binding
- * keeps its name and loses its uid) and makes it Available.
+ * The cluster recycled @pv's data (SPEC 7.6): reports the event
+ * VolumeRecycled ("Volume recycled"), unbinds it as the controller does (a
+ * claimRef the controller set is removed, a user's pre-binding keeps its
+ * name and loses its uid) and makes it Available.
  */
 void binder_recycled(struct binder_world *w, struct binder_pv *pv);
 
 /*
  * The cluster could not reclaim @pv (a delete or recycle failed, or a
  * deleter refused it): Failed, with @reason, and an event
- * VolumeFailedDelete or VolumeFailedRecycle (@event_reason).
+ * VolumeFailedDelete or VolumeFailedRecycle (@event_reason). As Kubernetes
+ * does, a PV already Failed keeps its first reason and gets no new event.
  */
 void binder_reclaim_failed(struct binder_world *w, struct binder_pv *pv,
 			   const char *event_reason, const char *reason);
