@@ -180,6 +180,15 @@ int spec_scan(struct spec_ctx *c, const unsigned char *buf, size_t len);
 /* names.c */
 unsigned spec_dns_label_errors(const char *s, const char *msgs[2]);
 unsigned spec_dns_subdomain_errors(const char *s, const char *msgs[2]);
+/*
+ * IsQualifiedName (a label key): up to four messages, each the
+ * concatenation of @pre[i] ("prefix part ", "name part " or "") and
+ * @msgs[i].
+ */
+unsigned spec_qualified_name_errors(const char *s, const char *pre[4],
+				    const char *msgs[4]);
+/* IsValidLabelValue: up to two messages. */
+unsigned spec_label_value_errors(const char *s, const char *msgs[2]);
 
 /* replica.c */
 void spec_generate_name(const char *namespace, const char *base,
