@@ -36,7 +36,7 @@ static const char *const pod_security_fields[] = { "seLinuxOptions",
 	"fsGroupChangePolicy", "seccompProfile", "appArmorProfile",
 	"seLinuxChangePolicy", NULL };
 
-static const char *const meta_fields[] = { "name", "generateName",
+const char *const spec_meta_fields[] = { "name", "generateName",
 	"namespace", "selfLink", "uid", "resourceVersion", "generation",
 	"creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
 	"labels", "annotations", "ownerReferences", "finalizers",
@@ -202,7 +202,7 @@ void spec_meta_decode(struct spec_ctx *c, yaml_node_t *root, unsigned flags,
 	mark = c->path.len;
 	m->fname.mark = m->fns.mark = f.mark;
 	if (m->node) {
-		spec_map_check(c, m->node, meta_fields);
+		spec_map_check(c, m->node, spec_meta_fields);
 		m->name = spec_get_str(c, m->node, "name", &m->fname);
 		m->generate_name = spec_get_str(c, m->node, "generateName", NULL);
 		m->namespace = spec_get_str(c, m->node, "namespace", &m->fns);
@@ -502,7 +502,7 @@ bool spec_template_decode(struct spec_ctx *c, yaml_node_t *root,
 	w->tspec_mark = fts.mark;
 	if (w->tmeta) {
 		spec_path_set(&c->path, "spec.template.metadata");
-		spec_map_check(c, w->tmeta, meta_fields);
+		spec_map_check(c, w->tmeta, spec_meta_fields);
 	}
 	spec_path_reset(&c->path, 0);
 	if (strcmp(w->kind, "Deployment") == 0) {

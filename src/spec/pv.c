@@ -18,10 +18,6 @@
 
 #include "spec_i.h"
 
-#define CLASS_ANNOTATION "volume.beta.kubernetes.io/storage-class"
-
-static const char *const host_path_fields[] = { "path", "type", NULL };
-static const char *const nfs_fields[] = { "server", "path", "readOnly", NULL };
 static const char *const local_fields[] = { "path", "fsType", NULL };
 static const char *const claim_ref_fields[] = { "kind", "namespace", "name",
 	"uid", "apiVersion", "resourceVersion", "fieldPath", NULL };
@@ -31,7 +27,8 @@ static const char *const reclaim_policies[] = { "Delete", "Recycle",
 struct pv_source {
 	const char *key;
 	enum spec_pv_type type;
-	const char *const *fields;		/* NULL: accepted uninspected */
+	/* NULL: accepted uninspected, or checked by the decoder */
+	const char *const *fields;
 	const char *forbidden_at;		/* the key upstream reports, if not @key */
 	bool uncounted;				/* never "more than 1 volume type" */
 };
@@ -40,12 +37,12 @@ struct pv_source {
 
 /* In the order ValidatePersistentVolumeSpec counts them. */
 static const struct pv_source sources[] = {
-	{ "hostPath", SPEC_PV_HOSTPATH, host_path_fields, NULL, false },
+	{ "hostPath", SPEC_PV_HOSTPATH, NULL, NULL, false },
 	OTHER("gcePersistentDisk"),
 	OTHER("awsElasticBlockStore"),
 	OTHER("glusterfs"),
 	OTHER("flocker"),
-	{ "nfs", SPEC_PV_NFS, nfs_fields, NULL, false },
+	{ "nfs", SPEC_PV_NFS, NULL, NULL, false },
 	OTHER("rbd"),
 	OTHER("quobyte"),
 	{ "cephfs", SPEC_PV_OTHER, NULL, "cephFS", false },
@@ -274,7 +271,7 @@ static void class_decode(struct spec_ctx *c, yaml_node_t *spec,
 			 struct spec_pv *pv)
 {
 	const char *legacy = spec_kv_find(pv->annotations, pv->n_annotations,
-					  CLASS_ANNOTATION);
+					  SPEC_CLASS_ANNOTATION);
 	struct spec_field f;
 	char *name;
 

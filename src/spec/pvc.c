@@ -18,20 +18,12 @@
 
 #include "spec_i.h"
 
-#define CLASS_ANNOTATION "volume.beta.kubernetes.io/storage-class"
-
 static const char *const pvc_spec_fields[] = { "accessModes", "selector",
 	"resources", "volumeName", "storageClassName", "volumeMode",
 	"dataSource", "dataSourceRef", "volumeAttributesClassName", NULL };
 static const char *const resources_fields[] = { "limits", "requests", NULL };
 static const char *const claim_template_fields[] = { "metadata", "spec",
 	NULL };
-/* ObjectMeta's fields, in the order of the Go struct */
-static const char *const template_meta_fields[] = { "name", "generateName",
-	"namespace", "selfLink", "uid", "resourceVersion", "generation",
-	"creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
-	"labels", "annotations", "ownerReferences", "finalizers",
-	"managedFields", NULL };
 static const char *const volume_modes[] = { "Block", "Filesystem", NULL };
 
 bool spec_volume_mode_decode(struct spec_ctx *c, yaml_node_t *spec)
@@ -115,7 +107,7 @@ static void class_decode(struct spec_ctx *c, yaml_node_t *spec,
 			 struct spec_pvc *pvc)
 {
 	const char *legacy = spec_kv_find(pvc->annotations, pvc->n_annotations,
-					  CLASS_ANNOTATION);
+					  SPEC_CLASS_ANNOTATION);
 	struct spec_field f = { 0 };
 	char *name;
 
@@ -245,12 +237,12 @@ static void template_meta_decode(struct spec_ctx *c, yaml_node_t *tmpl,
 	if (!meta)
 		return;
 	mark = spec_path_key(&c->path, "metadata");
-	spec_map_check(c, meta, template_meta_fields);
+	spec_map_check(c, meta, spec_meta_fields);
 	spec_get_kv(c, meta, "labels", &pvc->labels, &pvc->n_labels);
 	spec_get_kv(c, meta, "annotations", &pvc->annotations,
 		    &pvc->n_annotations);
-	for (size_t i = 0; template_meta_fields[i]; i++) {
-		const char *key = template_meta_fields[i];
+	for (size_t i = 0; spec_meta_fields[i]; i++) {
+		const char *key = spec_meta_fields[i];
 		size_t kmark;
 
 		spec_map_find(c, meta, key, &f);

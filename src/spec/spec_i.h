@@ -257,6 +257,13 @@ int spec_kv_set(struct spec_kv **kv, size_t *n, const char *key,
 		const char *value);
 
 /* pod.c: object metadata, shared by every kind */
+
+/* ObjectMeta's fields, in the order of the Go struct. */
+extern const char *const spec_meta_fields[];
+
+/* The class annotation that comes before storageClassName when present. */
+#define SPEC_CLASS_ANNOTATION "volume.beta.kubernetes.io/storage-class"
+
 struct spec_meta {
 	yaml_node_t *node;			/* NULL when absent */
 	char *name;

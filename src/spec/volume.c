@@ -27,7 +27,7 @@ struct source_def {
 	const char *key;
 	enum spec_volume_type type;
 	source_decode_fn *decode;		/* NULL: not decoded here */
-	const char *const *fields;		/* NULL: accepted uninspected */
+	const char *const *fields;		/* NULL: none, or the decoder's own */
 };
 
 static const char *const empty_dir_fields[] = { "medium", "sizeLimit", NULL };
@@ -139,6 +139,7 @@ void spec_host_path_decode(struct spec_ctx *c, yaml_node_t *m, char **path,
 	struct spec_field fp, ft;
 	size_t mark;
 
+	spec_map_check(c, m, host_path_fields);
 	*path = spec_get_str(c, m, "path", &fp);
 	*type = spec_get_str(c, m, "type", &ft);
 	if (!*path || !*type)
@@ -193,6 +194,7 @@ void spec_nfs_decode(struct spec_ctx *c, yaml_node_t *m, char **server,
 	struct spec_field fs, fp;
 	size_t mark;
 
+	spec_map_check(c, m, nfs_fields);
 	*server = spec_get_str(c, m, "server", &fs);
 	*path = spec_get_str(c, m, "path", &fp);
 	*read_only = spec_get_bool(c, m, "readOnly");
@@ -237,12 +239,13 @@ static void pvc_decode(struct spec_ctx *c, yaml_node_t *m,
 /* In the order validateVolumeSource counts them. */
 static const struct source_def sources[] = {
 	{ "emptyDir", SPEC_VOL_EMPTYDIR, empty_dir_decode, empty_dir_fields },
-	{ "hostPath", SPEC_VOL_HOSTPATH, host_path_decode, host_path_fields },
+	/* hostPath and nfs check their own fields, as PVs have them too */
+	{ "hostPath", SPEC_VOL_HOSTPATH, host_path_decode, NULL },
 	{ "gitRepo", SPEC_VOL_GITREPO, git_repo_decode, git_repo_fields },
 	OTHER("gcePersistentDisk"),
 	OTHER("awsElasticBlockStore"),
 	OTHER("secret"),
-	{ "nfs", SPEC_VOL_NFS, nfs_decode, nfs_fields },
+	{ "nfs", SPEC_VOL_NFS, nfs_decode, NULL },
 	OTHER("iscsi"),
 	OTHER("glusterfs"),
 	OTHER("flocker"),
