@@ -3,13 +3,16 @@
  *
  * The spec layer reads YAML manifests (several documents per file) with
  * libyaml, checks them the way the Kubernetes apiserver does (SPEC sections 1,
- * 10 and 11), and hands back plain structs. It knows nothing of FUSE, stores
+ * 7, 8, 10 and 11), and hands back plain structs. It knows nothing of FUSE, stores
  * or the state directory. Every string in these structs is owned by the
  * struct spec_objects it came from and lives until spec_objects_free().
  *
- * Workload kinds are expanded here: a Deployment or ReplicaSet with
- * "replicas: N" yields N struct spec_pod, named as Kubernetes names them but
- * derived from the manifest so that they are stable across restarts.
+ * Workload kinds are expanded here: a Deployment, ReplicaSet or StatefulSet
+ * with "replicas: N" yields N struct spec_pod, named as Kubernetes names
+ * them but derived from the manifest so that they are stable across
+ * restarts; the claims a StatefulSet's volumeClaimTemplates and a pod's
+ * ephemeral volumes make are in spec_objects' pvcs beside those of
+ * PersistentVolumeClaim documents.
  */
 #ifndef PODVOLFS_SPEC_H
 #define PODVOLFS_SPEC_H
@@ -113,7 +116,7 @@ struct spec_pod {
 	char *name;
 	/* 36-char UUID text: a hash of namespace, name and spec (and replica) */
 	char *uid;
-	/* "Deployment" or "ReplicaSet" with its name, or NULL for a Pod */
+	/* "Deployment", "ReplicaSet" or "StatefulSet" with its name, or NULL for a Pod */
 	char *owner_kind;
 	char *owner_name;
 	struct spec_kv *labels;
@@ -290,6 +293,7 @@ struct spec_statefulset {
 	size_t n_templates;
 	char *file;
 	struct spec_pos pos;
+	char *list_item;			/* as in struct spec_pod */
 };
 
 /* The objects of one or more manifest files. */
@@ -338,9 +342,11 @@ int spec_load_file(const char *path, enum spec_field_validation fields,
  * Reads @path: a manifest file, or a directory whose "*.yaml", "*.yml" and
  * "*.json" files are read in name order (hidden files skipped). A file that
  * fails is left out, its errors added to @err; the others are kept. Two
- * pods with one namespace and name: the later file's is left out with an
- * error. @fields and @warn as for spec_load_file(). Returns 0 when @path
- * itself could be read, else -errno.
+ * objects of one kind with one name (and namespace, for namespaced kinds):
+ * the later file's is left out with an error, and so is what it made (a
+ * StatefulSet's pods and claims, a pod's ephemeral claims). @fields and
+ * @warn as for spec_load_file(). Returns 0 when @path itself could be
+ * read, else -errno.
  */
 int spec_load_source(const char *path, enum spec_field_validation fields,
 		     struct spec_objects *objs, struct podvolfs_err *err,

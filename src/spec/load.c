@@ -26,19 +26,29 @@
 struct kind_def {
 	const char *kind;
 	const char *api_version;
-};
-
-static const struct kind_def kinds[] = {
-	{ "Pod", "v1" },
-	{ "Deployment", "apps/v1" },
-	{ "ReplicaSet", "apps/v1" },
+	const char *const *fields;		/* the object's top-level keys */
+	spec_load_fn *load;
 };
 
 static const char *const top_fields[] = { "apiVersion", "kind", "metadata",
 					  "spec", "status", NULL };
+/* A StorageClass has no spec: its fields sit beside metadata. */
+static const char *const class_fields[] = { "apiVersion", "kind", "metadata",
+	"provisioner", "parameters", "reclaimPolicy", "mountOptions",
+	"allowVolumeExpansion", "volumeBindingMode", "allowedTopologies", NULL };
+
+static const struct kind_def kinds[] = {
+	{ "Pod", "v1", top_fields, spec_load_pod },
+	{ "Deployment", "apps/v1", top_fields, spec_load_deployment },
+	{ "ReplicaSet", "apps/v1", top_fields, spec_load_replicaset },
+	{ "StatefulSet", "apps/v1", top_fields, spec_load_statefulset },
+	{ "PersistentVolume", "v1", top_fields, spec_load_pv },
+	{ "PersistentVolumeClaim", "v1", top_fields, spec_load_pvc },
+	{ "StorageClass", "storage.k8s.io/v1", class_fields, spec_load_class },
+};
 
 /* A List: its metadata is a ListMeta, and "items" what it lists. */
-static const struct kind_def list_kind = { "List", "v1" };
+static const struct kind_def list_kind = { "List", "v1", NULL, NULL };
 static const char *const list_fields[] = { "apiVersion", "kind", "metadata",
 					   "items", NULL };
 static const char *const list_meta_fields[] = { "selfLink", "resourceVersion",
@@ -54,6 +64,18 @@ void spec_objects_free(struct spec_objects *objs)
 	for (size_t i = 0; i < objs->n_pods; i++)
 		spec_pod_free(&objs->pods[i]);
 	free(objs->pods);
+	for (size_t i = 0; i < objs->n_pvs; i++)
+		spec_pv_free(&objs->pvs[i]);
+	free(objs->pvs);
+	for (size_t i = 0; i < objs->n_pvcs; i++)
+		spec_pvc_free(&objs->pvcs[i]);
+	free(objs->pvcs);
+	for (size_t i = 0; i < objs->n_classes; i++)
+		spec_class_free(&objs->classes[i]);
+	free(objs->classes);
+	for (size_t i = 0; i < objs->n_statefulsets; i++)
+		spec_statefulset_free(&objs->statefulsets[i]);
+	free(objs->statefulsets);
 	for (size_t i = 0; i < objs->n_notices; i++)
 		free(objs->notices[i]);
 	free(objs->notices);
@@ -218,8 +240,8 @@ static int object_load(struct spec_ctx *c, yaml_node_t *root,
 		goto out_free;
 	}
 	api_version_check(c, d, api, &fa);
-	spec_map_check(c, root, top_fields);
-	rc = spec_load_kind(c, root, d->kind, out);
+	spec_map_check(c, root, d->fields);
+	rc = d->load(c, root, out);
 out_free:
 	free(kind);
 	free(api);
@@ -257,92 +279,6 @@ static int parser_error(struct spec_ctx *c, const yaml_parser_t *p)
 	return -EINVAL;
 }
 
-/* Pods by namespace and name, what makes a pod unique. */
-struct pod_index {
-	struct strmap map;			/* key -> the file of the first pod */
-	char **keys;				/* "namespace\0name", owned */
-	size_t n_keys;
-};
-
-static void pod_index_init(struct pod_index *ix)
-{
-	strmap_init(&ix->map);
-	ix->keys = NULL;
-	ix->n_keys = 0;
-}
-
-static void pod_index_free(struct pod_index *ix)
-{
-	for (size_t i = 0; i < ix->n_keys; i++)
-		free(ix->keys[i]);
-	free(ix->keys);
-	strmap_free(&ix->map);
-}
-
-/*
- * Adds @p. Returns 1, or 0 when a pod of that namespace and name is there
- * already (then *@file, unless @file is NULL, is the file it came from), or
- * -ENOMEM.
- */
-static int pod_index_add(struct pod_index *ix, const struct spec_pod *p,
-			 const char **file)
-{
-	size_t ns = strlen(p->namespace), len = ns + 1 + strlen(p->name);
-	char **keys, *key;
-	void *old;
-	int rc;
-
-	keys = reallocarray(ix->keys, ix->n_keys + 1, sizeof(*keys));
-	if (!keys)
-		return -ENOMEM;
-	ix->keys = keys;
-	key = malloc(len + 1);
-	if (!key)
-		return -ENOMEM;
-	memcpy(key, p->namespace, ns + 1);
-	memcpy(key + ns + 1, p->name, len - ns);
-	rc = strmap_add(&ix->map, key, len, p->file, &old);
-	if (rc != 1) {
-		free(key);
-		if (rc == 0 && file)
-			*file = old;
-		return rc;
-	}
-	ix->keys[ix->n_keys++] = key;
-	return 1;
-}
-
-/* The field path of @p's metadata.name: "items[2].metadata.name" in a List. */
-static void name_field(const struct spec_pod *p, char *buf, size_t size)
-{
-	snprintf(buf, size, "%s%smetadata.name", p->list_item,
-		 *p->list_item ? "." : "");
-}
-
-/* Two pods of one file with the same namespace and name. */
-static void duplicates_check(struct spec_ctx *c, const struct spec_objects *o)
-{
-	char q[256], field[64];
-	struct pod_index ix;
-
-	pod_index_init(&ix);
-	for (size_t j = 0; j < o->n_pods && !c->oom; j++) {
-		const struct spec_pod *b = &o->pods[j];
-		int rc = pod_index_add(&ix, b, NULL);
-
-		if (rc < 0)
-			c->oom = true;
-		if (rc != 0)
-			continue;
-		spec_quote(b->name, q, sizeof(q));
-		name_field(b, field, sizeof(field));
-		spec_ctx_err(c, &(yaml_mark_t){ .line = b->pos.line - 1,
-					   .column = b->pos.col - 1 },
-			field, "Duplicate value: %s", q);
-	}
-	pod_index_free(&ix);
-}
-
 static int stream_load(struct spec_ctx *c, yaml_parser_t *parser,
 		       struct spec_objects *out)
 {
@@ -366,39 +302,46 @@ static int stream_load(struct spec_ctx *c, yaml_parser_t *parser,
 	if (!rc && c->oom)
 		rc = -ENOMEM;
 	if (!rc && !c->nerr)
-		duplicates_check(c, out);
+		spec_duplicates_check(c, out);
 	return rc ? rc : (c->nerr ? -EINVAL : 0);
 }
+
+/* Room for @src's array @a (of @n elements) at the end of @dst's. */
+#define GROW(a, n) do {							\
+	void *grown = reallocarray(dst->a, dst->n + src->n + 1,		\
+				   sizeof(*dst->a));			\
+	if (!grown)							\
+		return -ENOMEM;						\
+	dst->a = grown;							\
+} while (0)
+#define APPEND(a, n) do {						\
+	if (src->n)							\
+		memcpy(dst->a + dst->n, src->a, src->n * sizeof(*src->a)); \
+	dst->n += src->n;						\
+	free(src->a);							\
+} while (0)
 
 /* Moves everything of @src to the end of @dst; on -ENOMEM @dst is unchanged. */
 static int objects_move(struct spec_objects *dst, struct spec_objects *src)
 {
-	struct spec_pod *pods;
-	char **notices;
-
-	pods = reallocarray(dst->pods, dst->n_pods + src->n_pods + 1,
-			    sizeof(*pods));
-	if (!pods)
-		return -ENOMEM;
-	dst->pods = pods;
-	notices = reallocarray(dst->notices, dst->n_notices + src->n_notices + 1,
-			       sizeof(*notices));
-	if (!notices)
-		return -ENOMEM;
-	dst->notices = notices;
-	if (src->n_pods)
-		memcpy(dst->pods + dst->n_pods, src->pods,
-		       src->n_pods * sizeof(*pods));
-	if (src->n_notices)
-		memcpy(dst->notices + dst->n_notices, src->notices,
-		       src->n_notices * sizeof(*notices));
-	dst->n_pods += src->n_pods;
-	dst->n_notices += src->n_notices;
-	free(src->pods);
-	free(src->notices);
+	GROW(pods, n_pods);
+	GROW(pvs, n_pvs);
+	GROW(pvcs, n_pvcs);
+	GROW(classes, n_classes);
+	GROW(statefulsets, n_statefulsets);
+	GROW(notices, n_notices);
+	APPEND(pods, n_pods);
+	APPEND(pvs, n_pvs);
+	APPEND(pvcs, n_pvcs);
+	APPEND(classes, n_classes);
+	APPEND(statefulsets, n_statefulsets);
+	APPEND(notices, n_notices);
 	spec_objects_init(src);
 	return 0;
 }
+
+#undef GROW
+#undef APPEND
 
 /* The line and column of byte @off of @buf, as libyaml counts LF, CR and CRLF. */
 static yaml_mark_t mark_at(const unsigned char *buf, size_t off)
@@ -545,45 +488,13 @@ int spec_load_file(const char *path, enum spec_field_validation fields,
 
 /* ---- sources ---- */
 
-/* A source being read: how, where its problems go, and its pods so far. */
+/* A source being read: how, where its problems go, and its objects so far. */
 struct source {
 	enum spec_field_validation fields;
 	struct podvolfs_err *err;
 	struct podvolfs_err *warn;
-	struct pod_index ix;
+	struct spec_index ix;
 };
-
-/* Drops the pods of @tmp that @ix (the source so far) has, with an error each. */
-static int source_dedupe(struct spec_objects *tmp, struct pod_index *ix,
-			 struct podvolfs_err *err)
-{
-	const char *old;
-	char q[256], field[64];
-	size_t kept = 0;
-	int rc = 0;
-
-	for (size_t i = 0; i < tmp->n_pods; i++) {
-		struct spec_pod *p = &tmp->pods[i];
-		int added = rc ? 1 : pod_index_add(ix, p, &old);
-
-		if (added < 0) {
-			rc = added;
-			added = 1;
-		}
-		if (added) {
-			tmp->pods[kept++] = *p;
-			continue;
-		}
-		spec_quote(p->name, q, sizeof(q));
-		name_field(p, field, sizeof(field));
-		err_add(err, &p->pos, field,
-			"Duplicate value: %s: pod \"%s/%s\" is already defined in %s",
-			q, p->namespace, p->name, old);
-		spec_pod_free(p);
-	}
-	tmp->n_pods = kept;
-	return rc;
-}
 
 /* Loads one file of a source; a file that fails is left out. */
 static int source_file(const char *path, struct spec_objects *objs,
@@ -598,7 +509,7 @@ static int source_file(const char *path, struct spec_objects *objs,
 		spec_objects_free(&tmp);
 		return rc == -EINVAL ? 0 : rc;
 	}
-	rc = source_dedupe(&tmp, &s->ix, s->err);
+	rc = spec_source_dedupe(&tmp, &s->ix, s->err);
 	if (!rc)
 		rc = objects_move(objs, &tmp);
 	if (rc)
@@ -676,19 +587,17 @@ int spec_load_source(const char *path, enum spec_field_validation fields,
 		err_add(err, NULL, NULL, "%s: %s", path, strerror(-rc));
 		return rc;
 	}
-	pod_index_init(&s.ix);
-	for (size_t i = 0; i < objs->n_pods; i++) {
-		rc = pod_index_add(&s.ix, &objs->pods[i], NULL);
-		if (rc < 0) {
-			err_add(err, NULL, NULL, "%s: %s", path, strerror(-rc));
-			pod_index_free(&s.ix);
-			return rc;
-		}
+	spec_index_init(&s.ix);
+	rc = spec_index_objects(&s.ix, objs);
+	if (rc) {
+		err_add(err, NULL, NULL, "%s: %s", path, strerror(-rc));
+		spec_index_free(&s.ix);
+		return rc;
 	}
 	if (S_ISDIR(st.st_mode))
 		rc = source_dir(path, objs, &s);
 	else
 		rc = source_file(path, objs, &s);
-	pod_index_free(&s.ix);
+	spec_index_free(&s.ix);
 	return rc;
 }

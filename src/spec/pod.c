@@ -1,10 +1,13 @@
 /*
- * pod.c - Pod, Deployment and ReplicaSet documents to struct spec_pod.
+ * pod.c - Pod, Deployment and ReplicaSet documents to struct spec_pod,
+ * and the object metadata every kind shares.
  *
  * A Pod document gives one pod. A workload gives spec.replicas pods from
  * its template: the template is decoded (and validated, with errors) once
  * per replica, the first time with errors reported and later times
- * silently, which keeps every pod an independent set of allocations.
+ * silently, which keeps every pod an independent set of allocations. The
+ * claims of a pod's ephemeral volumes are made as its spec is decoded, and
+ * kept only when the pod is (c->claims).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -33,7 +36,7 @@ static const char *const pod_security_fields[] = { "seLinuxOptions",
 	"fsGroupChangePolicy", "seccompProfile", "appArmorProfile",
 	"seLinuxChangePolicy", NULL };
 
-static const char *const meta_fields[] = { "name", "generateName",
+const char *const spec_meta_fields[] = { "name", "generateName",
 	"namespace", "selfLink", "uid", "resourceVersion", "generation",
 	"creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
 	"labels", "annotations", "ownerReferences", "finalizers",
@@ -65,7 +68,9 @@ static void security_decode(struct spec_ctx *c, yaml_node_t *spec,
 }
 
 int spec_pod_spec_decode(struct spec_ctx *c, yaml_node_t *spec,
-		    const yaml_mark_t *where, struct spec_pod *pod)
+		    const yaml_mark_t *where,
+		    const struct spec_claim_volumes *claims,
+		    struct spec_pod *pod)
 {
 	yaml_node_t *vols = NULL;
 	struct strmap valid;
@@ -76,7 +81,7 @@ int spec_pod_spec_decode(struct spec_ctx *c, yaml_node_t *spec,
 		vols = spec_get_seq(c, spec, "volumes", NULL);
 	}
 	strmap_init(&valid);
-	rc = spec_volumes_decode(c, vols, pod, &valid);
+	rc = spec_volumes_decode(c, vols, claims, pod, &valid);
 	if (!rc)
 		rc = spec_containers_decode(c, spec, where, pod, &valid);
 	if (!rc && spec)
@@ -123,7 +128,7 @@ static void container_free(struct spec_container *ct)
 	free(ct->name);
 }
 
-static void kv_free(struct spec_kv *kv, size_t n)
+void spec_kv_free(struct spec_kv *kv, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(kv[i].key);
@@ -139,8 +144,8 @@ void spec_pod_free(struct spec_pod *pod)
 	free(pod->uid);
 	free(pod->owner_kind);
 	free(pod->owner_name);
-	kv_free(pod->labels, pod->n_labels);
-	kv_free(pod->annotations, pod->n_annotations);
+	spec_kv_free(pod->labels, pod->n_labels);
+	spec_kv_free(pod->annotations, pod->n_annotations);
 	for (size_t i = 0; i < pod->n_volumes; i++)
 		volume_free(&pod->volumes[i]);
 	free(pod->volumes);
@@ -154,24 +159,37 @@ void spec_pod_free(struct spec_pod *pod)
 
 /* ---- metadata ---- */
 
-struct meta {
-	yaml_node_t *node;			/* NULL when absent */
-	char *name;
-	char *generate_name;
-	char *namespace;
-	struct spec_field fname;
-	struct spec_field fns;
-};
-
-static void meta_free(struct meta *m)
+void spec_meta_free(struct spec_meta *m)
 {
 	free(m->name);
 	free(m->generate_name);
 	free(m->namespace);
 }
 
-/* Decodes and validates metadata (ValidateObjectMeta, namespaced). */
-static void meta_decode(struct spec_ctx *c, yaml_node_t *root, struct meta *m)
+/*
+ * metadata.namespace: a DNS label; a cluster-scoped object's is dropped,
+ * as the apiserver clears it before validating.
+ */
+static void namespace_decode(struct spec_ctx *c, unsigned flags,
+			     struct spec_meta *m)
+{
+	const char *msgs[2];
+	size_t mark;
+	unsigned n;
+
+	if (flags & SPEC_META_CLUSTER) {
+		m->namespace[0] = '\0';
+		return;
+	}
+	mark = spec_path_key(&c->path, "namespace");
+	n = *m->namespace ? spec_dns_label_errors(m->namespace, msgs) : 0;
+	for (unsigned k = 0; k < n; k++)
+		spec_err_invalid(c, &m->fns.mark, m->namespace, msgs[k]);
+	spec_path_reset(&c->path, mark);
+}
+
+void spec_meta_decode(struct spec_ctx *c, yaml_node_t *root, unsigned flags,
+		      struct spec_meta *m)
 {
 	struct spec_field f;
 	const char *msgs[2];
@@ -184,7 +202,7 @@ static void meta_decode(struct spec_ctx *c, yaml_node_t *root, struct meta *m)
 	mark = c->path.len;
 	m->fname.mark = m->fns.mark = f.mark;
 	if (m->node) {
-		spec_map_check(c, m->node, meta_fields);
+		spec_map_check(c, m->node, spec_meta_fields);
 		m->name = spec_get_str(c, m->node, "name", &m->fname);
 		m->generate_name = spec_get_str(c, m->node, "generateName", NULL);
 		m->namespace = spec_get_str(c, m->node, "namespace", &m->fns);
@@ -198,22 +216,56 @@ static void meta_decode(struct spec_ctx *c, yaml_node_t *root, struct meta *m)
 	spec_path_key(&c->path, "name");
 	if (!*m->name && !*m->generate_name)
 		spec_err_required(c, &m->fname.mark, "name or generateName is required");
-	n = *m->name ? spec_dns_subdomain_errors(m->name, msgs) : 0;
+	if (!*m->name)
+		n = 0;
+	else if (flags & SPEC_META_DNS_LABEL)
+		n = spec_dns_label_errors(m->name, msgs);
+	else
+		n = spec_dns_subdomain_errors(m->name, msgs);
 	for (unsigned k = 0; k < n; k++)
 		spec_err_invalid(c, &m->fname.mark, m->name, msgs[k]);
 	spec_path_reset(&c->path, mark);
-	spec_path_key(&c->path, "namespace");
-	n = *m->namespace ? spec_dns_label_errors(m->namespace, msgs) : 0;
-	for (unsigned k = 0; k < n; k++)
-		spec_err_invalid(c, &m->fns.mark, m->namespace, msgs[k]);
+	namespace_decode(c, flags, m);
 out_reset:
 	spec_path_reset(&c->path, 0);
 }
 
+char *spec_meta_name(struct spec_ctx *c, const struct spec_meta *m)
+{
+	char name[64];
+
+	if (*m->name || !*m->generate_name)
+		return spec_ctx_strdup(c, m->name);
+	spec_generate_name(*m->namespace ? m->namespace : "default",
+			   m->generate_name, 0, name);
+	return spec_ctx_strdup(c, name);
+}
+
+void spec_meta_kv(struct spec_ctx *c, const struct spec_meta *m,
+		  struct spec_kv **labels, size_t *n_labels,
+		  struct spec_kv **annotations, size_t *n_annotations)
+{
+	if (!m->node)
+		return;
+	spec_path_set(&c->path, "metadata");
+	spec_get_kv(c, m->node, "labels", labels, n_labels);
+	spec_get_kv(c, m->node, "annotations", annotations, n_annotations);
+	spec_path_reset(&c->path, 0);
+}
+
+char *spec_list_item(struct spec_ctx *c)
+{
+	char *s = strndup(c->path.buf, c->path.root);
+
+	if (!s)
+		c->oom = true;
+	return s;
+}
+
 /* ---- pods ---- */
 
-static struct spec_pod *pods_add(struct spec_ctx *c, struct spec_objects *o,
-				 size_t n)
+struct spec_pod *spec_pods_add(struct spec_ctx *c, struct spec_objects *o,
+			       size_t n)
 {
 	struct spec_pod *p;
 
@@ -262,103 +314,100 @@ static void pod_set_uid(struct spec_ctx *c, struct spec_pod *pod,
 		spec_uid(&h, pod->uid);
 }
 
-static void pod_ident(struct spec_ctx *c, struct spec_pod *pod,
-		      yaml_node_t *root, const struct meta *m)
+void spec_pod_ident(struct spec_ctx *c, struct spec_pod *pod,
+		    yaml_node_t *root, const struct spec_meta *m)
 {
 	pod->namespace = spec_ctx_strdup(c, *m->namespace ? m->namespace : "default");
 	pod->file = spec_ctx_strdup(c, c->file);
 	spec_pos_of(c, &root->start_mark, &pod->pos);
-	pod->list_item = strndup(c->path.buf, c->path.root);
-	if (!pod->list_item)
-		c->oom = true;
+	pod->list_item = spec_list_item(c);
 }
 
-static int load_pod(struct spec_ctx *c, yaml_node_t *root,
-		    struct spec_objects *out)
+int spec_pod_finish(struct spec_ctx *c, yaml_node_t *spec,
+		    const yaml_mark_t *where,
+		    const struct spec_claim_volumes *claims, unsigned index,
+		    struct spec_pod *pod)
+{
+	size_t first = c->claims ? c->claims->n_pvcs : 0;
+	int rc = spec_pod_spec_decode(c, spec, where, claims, pod);
+
+	if (!rc && pod->namespace && pod->name)
+		pod_set_uid(c, pod, spec, index);
+	pod_fix_files(pod);
+	/* the ephemeral claims it made belong to it */
+	for (size_t i = first; c->claims && i < c->claims->n_pvcs; i++)
+		c->claims->pvcs[i].owner_uid = spec_ctx_strdup(c, pod->uid);
+	return rc ? rc : (c->oom ? -ENOMEM : 0);
+}
+
+int spec_load_pod(struct spec_ctx *c, yaml_node_t *root,
+		  struct spec_objects *out)
 {
 	struct spec_pod *pod;
 	struct spec_field fs;
 	yaml_node_t *spec;
-	char name[64];
-	struct meta m;
+	struct spec_meta m;
 	int rc;
 
-	meta_decode(c, root, &m);
+	spec_meta_decode(c, root, 0, &m);
 	spec = spec_get_map(c, root, "spec", &fs);
-	pod = pods_add(c, out, 1);
+	pod = spec_pods_add(c, out, 1);
 	if (!pod || c->oom) {
-		meta_free(&m);
+		spec_meta_free(&m);
 		return -ENOMEM;
 	}
-	pod_ident(c, pod, root, &m);
-	if (!*m.name && *m.generate_name) {
-		spec_generate_name(pod->namespace ? pod->namespace : "",
-				   m.generate_name, 0, name);
-		pod->name = spec_ctx_strdup(c, name);
-	} else {
-		pod->name = spec_ctx_strdup(c, m.name);
-	}
-	if (m.node) {
-		spec_path_set(&c->path, "metadata");
-		spec_get_kv(c, m.node, "labels", &pod->labels, &pod->n_labels);
-		spec_get_kv(c, m.node, "annotations", &pod->annotations,
-		       &pod->n_annotations);
-	}
+	spec_pod_ident(c, pod, root, &m);
+	pod->name = spec_meta_name(c, &m);
+	spec_meta_kv(c, &m, &pod->labels, &pod->n_labels, &pod->annotations,
+		     &pod->n_annotations);
 	spec_path_set(&c->path, "spec");
-	rc = spec_pod_spec_decode(c, spec, &fs.mark, pod);
+	c->claims = out;
+	rc = spec_pod_finish(c, spec, &fs.mark, NULL, 0, pod);
+	c->claims = NULL;
 	spec_path_reset(&c->path, 0);
-	if (!rc && pod->namespace && pod->name)
-		pod_set_uid(c, pod, spec, 0);
-	pod_fix_files(pod);
-	meta_free(&m);
-	return rc ? rc : (c->oom ? -ENOMEM : 0);
+	spec_meta_free(&m);
+	return rc;
 }
 
 /* ---- workloads ---- */
 
-struct workload {
-	const char *kind;
-	struct meta meta;
-	yaml_node_t *tmeta;			/* template metadata or NULL */
-	yaml_node_t *tspec;			/* template spec or NULL */
-	yaml_mark_t tspec_mark;
-	char hash[16];				/* pod-template-hash, Deployment */
-	char rs_name[320];
-	int64_t replicas;
-};
-
-/* Adds or replaces label "pod-template-hash". */
-static int label_template_hash(struct spec_ctx *c, struct spec_pod *pod,
-			       const char *hash)
+int spec_kv_set(struct spec_kv **kv, size_t *n, const char *key,
+		const char *value)
 {
-	static const char key[] = "pod-template-hash";
-	struct spec_kv *kv;
+	struct spec_kv *grown;
+	char *v = strdup(value), *k;
 
-	for (size_t i = 0; i < pod->n_labels; i++) {
-		if (strcmp(pod->labels[i].key, key) == 0) {
-			free(pod->labels[i].value);
-			pod->labels[i].value = spec_ctx_strdup(c, hash);
-			return c->oom ? -ENOMEM : 0;
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < *n; i++) {
+		if (strcmp((*kv)[i].key, key) == 0) {
+			free((*kv)[i].value);
+			(*kv)[i].value = v;
+			return 0;
 		}
 	}
-	kv = reallocarray(pod->labels, pod->n_labels + 1, sizeof(*kv));
-	if (!kv)
+	k = strdup(key);
+	grown = k ? reallocarray(*kv, *n + 1, sizeof(**kv)) : NULL;
+	if (!grown) {
+		free(k);
+		free(v);
 		return -ENOMEM;
-	pod->labels = kv;
-	kv[pod->n_labels].key = spec_ctx_strdup(c, key);
-	kv[pod->n_labels].value = spec_ctx_strdup(c, hash);
-	pod->n_labels++;
-	return c->oom ? -ENOMEM : 0;
+	}
+	*kv = grown;
+	grown[*n].key = k;
+	grown[*n].value = v;
+	(*n)++;
+	return 0;
 }
 
 static int workload_pod(struct spec_ctx *c, yaml_node_t *root,
-			const struct workload *w, unsigned index,
+			const struct spec_workload *w, unsigned index,
 			struct spec_pod *pod)
 {
 	char name[64];
 	int rc;
 
-	pod_ident(c, pod, root, &w->meta);
+	spec_pod_ident(c, pod, root, &w->meta);
 	spec_replica_name(pod->namespace ? pod->namespace : "", w->rs_name,
 			  index, name);
 	pod->name = spec_ctx_strdup(c, name);
@@ -370,15 +419,14 @@ static int workload_pod(struct spec_ctx *c, yaml_node_t *root,
 		spec_get_kv(c, w->tmeta, "annotations", &pod->annotations,
 		       &pod->n_annotations);
 	}
-	if (*w->hash && !c->oom && label_template_hash(c, pod, w->hash))
+	if (*w->hash && !c->oom &&
+	    spec_kv_set(&pod->labels, &pod->n_labels, "pod-template-hash",
+			w->hash))
 		return -ENOMEM;
 	spec_path_set(&c->path, "spec.template.spec");
-	rc = spec_pod_spec_decode(c, w->tspec, &w->tspec_mark, pod);
+	rc = spec_pod_finish(c, w->tspec, &w->tspec_mark, NULL, index, pod);
 	spec_path_reset(&c->path, 0);
-	if (!rc && pod->namespace && pod->name)
-		pod_set_uid(c, pod, w->tspec, index);
-	pod_fix_files(pod);
-	return rc ? rc : (c->oom ? -ENOMEM : 0);
+	return rc;
 }
 
 /*
@@ -408,7 +456,7 @@ static void replicas_budget(struct spec_ctx *c, const struct spec_field *f,
 }
 
 static void replicas_decode(struct spec_ctx *c, yaml_node_t *spec,
-			    struct workload *w)
+			    struct spec_workload *w)
 {
 	struct spec_field f;
 
@@ -427,27 +475,24 @@ static void replicas_decode(struct spec_ctx *c, yaml_node_t *spec,
 	spec_path_reset(&c->path, 0);
 }
 
-/* spec and spec.template; returns false when the template is missing. */
-static bool template_decode(struct spec_ctx *c, yaml_node_t *root,
-			    struct workload *w)
+bool spec_template_decode(struct spec_ctx *c, yaml_node_t *root,
+			  const char *const *fields, struct spec_workload *w)
 {
-	bool deploy = strcmp(w->kind, "Deployment") == 0;
 	struct spec_field fs, ft, fts;
-	yaml_node_t *spec, *tmpl;
+	yaml_node_t *tmpl;
 
-	spec = spec_get_map(c, root, "spec", &fs);
-	tmpl = spec ? spec_get_map(c, spec, "template", &ft) : NULL;
-	if (spec) {
+	w->spec = spec_get_map(c, root, "spec", &fs);
+	tmpl = w->spec ? spec_get_map(c, w->spec, "template", &ft) : NULL;
+	if (w->spec) {
 		spec_path_set(&c->path, "spec");
-		spec_map_check(c, spec, deploy ? deployment_spec_fields :
-					    replicaset_spec_fields);
-		replicas_decode(c, spec, w);
+		spec_map_check(c, w->spec, fields);
+		replicas_decode(c, w->spec, w);
 	}
 	spec_path_set(&c->path, "spec.template");
 	if (!tmpl) {
 		/* a mistyped spec or template was reported already */
-		if (!(fs.val && !spec) && !(spec && ft.val))
-			spec_err_required(c, spec ? &ft.mark : &fs.mark, NULL);
+		if (!(fs.val && !w->spec) && !(w->spec && ft.val))
+			spec_err_required(c, w->spec ? &ft.mark : &fs.mark, NULL);
 		spec_path_reset(&c->path, 0);
 		return false;
 	}
@@ -457,10 +502,10 @@ static bool template_decode(struct spec_ctx *c, yaml_node_t *root,
 	w->tspec_mark = fts.mark;
 	if (w->tmeta) {
 		spec_path_set(&c->path, "spec.template.metadata");
-		spec_map_check(c, w->tmeta, meta_fields);
+		spec_map_check(c, w->tmeta, spec_meta_fields);
 	}
 	spec_path_reset(&c->path, 0);
-	if (deploy) {
+	if (strcmp(w->kind, "Deployment") == 0) {
 		struct spec_hash h;
 
 		spec_hash_init(&h);
@@ -472,7 +517,7 @@ static bool template_decode(struct spec_ctx *c, yaml_node_t *root,
 
 /* Decodes the template once, with errors, and throws the result away. */
 static int workload_validate(struct spec_ctx *c, yaml_node_t *root,
-			     struct workload *w)
+			     struct spec_workload *w)
 {
 	struct spec_pod scratch = { 0 };
 	int rc = workload_pod(c, root, w, 0, &scratch);
@@ -482,7 +527,7 @@ static int workload_validate(struct spec_ctx *c, yaml_node_t *root,
 }
 
 static int workload_expand(struct spec_ctx *c, yaml_node_t *root,
-			   struct workload *w, struct spec_objects *out)
+			   struct spec_workload *w, struct spec_objects *out)
 {
 	struct podvolfs_err *saved = c->err, *saved_warn = c->warn;
 	struct spec_pod *pods;
@@ -492,43 +537,50 @@ static int workload_expand(struct spec_ctx *c, yaml_node_t *root,
 	rc = workload_validate(c, root, w);
 	if (rc || c->nerr != before || w->replicas <= 0)
 		return rc;
-	pods = pods_add(c, out, (size_t)w->replicas);
+	pods = spec_pods_add(c, out, (size_t)w->replicas);
 	if (!pods)
 		return -ENOMEM;
 	/* the template was checked above; the replicas are decoded quietly */
 	c->err = NULL;
 	c->warn = NULL;
+	c->claims = out;
 	for (int64_t i = 0; i < w->replicas && !rc; i++)
 		rc = workload_pod(c, root, w, (unsigned)i, &pods[i]);
+	c->claims = NULL;
 	c->err = saved;
 	c->warn = saved_warn;
 	return rc;
 }
 
 static int load_workload(struct spec_ctx *c, yaml_node_t *root,
-			 const char *kind, struct spec_objects *out)
+			 const char *kind, const char *const *fields,
+			 struct spec_objects *out)
 {
-	struct workload w = { .kind = kind };
+	struct spec_workload w = { .kind = kind };
 	unsigned before = c->nerr;
 	int rc = 0;
 
-	meta_decode(c, root, &w.meta);
+	spec_meta_decode(c, root, 0, &w.meta);
 	if (c->oom)
 		goto out_free;
-	if (!template_decode(c, root, &w) || c->nerr != before)
+	if (!spec_template_decode(c, root, fields, &w) || c->nerr != before)
 		goto out_free;
 	snprintf(w.rs_name, sizeof(w.rs_name), "%s%s%s", w.meta.name,
 		 *w.hash ? "-" : "", w.hash);
 	rc = workload_expand(c, root, &w, out);
 out_free:
-	meta_free(&w.meta);
+	spec_meta_free(&w.meta);
 	return rc ? rc : (c->oom ? -ENOMEM : 0);
 }
 
-int spec_load_kind(struct spec_ctx *c, yaml_node_t *root, const char *kind,
-		   struct spec_objects *out)
+int spec_load_deployment(struct spec_ctx *c, yaml_node_t *root,
+			 struct spec_objects *out)
 {
-	if (strcmp(kind, "Pod") == 0)
-		return load_pod(c, root, out);
-	return load_workload(c, root, kind, out);
+	return load_workload(c, root, "Deployment", deployment_spec_fields, out);
+}
+
+int spec_load_replicaset(struct spec_ctx *c, yaml_node_t *root,
+			 struct spec_objects *out)
+{
+	return load_workload(c, root, "ReplicaSet", replicaset_spec_fields, out);
 }

@@ -71,6 +71,11 @@ struct spec_ctx {
 	unsigned docs;
 	size_t file_nodes;			/* of the documents so far, replicas counted */
 	size_t file_text;			/* bytes of their scalars, the same way */
+	/*
+	 * Where the claims of a pod's ephemeral volumes go while it is
+	 * decoded; NULL when the pod is only being checked.
+	 */
+	struct spec_objects *claims;
 };
 
 /* Running hashes over bytes: two FNV-1a 64 with different bases, one FNV-1a 32. */
@@ -154,6 +159,8 @@ yaml_node_t *spec_get_map(struct spec_ctx *c, yaml_node_t *map, const char *key,
 		     struct spec_field *f);
 yaml_node_t *spec_get_seq(struct spec_ctx *c, yaml_node_t *map, const char *key,
 		     struct spec_field *f);
+/* @n as a string (a copy), or "" after an error on the current path. */
+char *spec_node_str(struct spec_ctx *c, const yaml_node_t *n);
 /* "FIELD: Invalid value: <v>: expected <what>" on the current path. */
 void spec_err_type(struct spec_ctx *c, const yaml_node_t *n, const char *what);
 /* A scalar that is a string or a number (what a quantity may be). */
@@ -170,6 +177,12 @@ void spec_hash_node(const struct spec_ctx *c, struct spec_hash *h,
 	       const yaml_node_t *n, unsigned depth);
 
 /*
+ * A warning about what podvolfs reads but does not implement, at @m on
+ * the current path: "FILE:LINE:COL: FIELD: DETAIL". Can't fail.
+ */
+void spec_warn(struct spec_ctx *c, const yaml_mark_t *m, const char *detail);
+
+/*
  * scan.c: checks the limits of the file @buf (@len bytes) in streaming
  * passes, before anything is built. Returns 0 when none is crossed (a YAML
  * syntax error is left for the loader to report), -EINVAL with the error
@@ -180,6 +193,15 @@ int spec_scan(struct spec_ctx *c, const unsigned char *buf, size_t len);
 /* names.c */
 unsigned spec_dns_label_errors(const char *s, const char *msgs[2]);
 unsigned spec_dns_subdomain_errors(const char *s, const char *msgs[2]);
+/*
+ * IsQualifiedName (a label key): up to four messages, each the
+ * concatenation of @pre[i] ("prefix part ", "name part " or "") and
+ * @msgs[i].
+ */
+unsigned spec_qualified_name_errors(const char *s, const char *pre[4],
+				    const char *msgs[4]);
+/* IsValidLabelValue: up to two messages. */
+unsigned spec_label_value_errors(const char *s, const char *msgs[2]);
 
 /* replica.c */
 void spec_generate_name(const char *namespace, const char *base,
@@ -187,21 +209,209 @@ void spec_generate_name(const char *namespace, const char *base,
 void spec_template_hash(const struct spec_hash *h, char *buf, size_t size);
 void spec_uid(const struct spec_hash *h, char *buf);
 
+/*
+ * The volumes a StatefulSet's controller puts first in each pod, one per
+ * claim template; a volume of the pod template with one of these names is
+ * replaced (and so not decoded).
+ */
+struct spec_claim_volumes {
+	char **names;				/* the templates' names */
+	char **claims;				/* "<template>-<set>-<ordinal>" */
+	yaml_mark_t *marks;			/* of the templates */
+	size_t n;
+};
+
 /* volume.c, container.c, pod.c */
+/* Whether @p, split on '/', has an element "..". */
+bool spec_has_backstep(const char *p);
 void spec_check_descending_path(struct spec_ctx *c, const yaml_mark_t *m,
 			   const char *p);
+/* @claims: NULL, or the volumes a StatefulSet adds. */
 int spec_pod_spec_decode(struct spec_ctx *c, yaml_node_t *spec,
-		    const yaml_mark_t *where, struct spec_pod *pod);
+		    const yaml_mark_t *where,
+		    const struct spec_claim_volumes *claims,
+		    struct spec_pod *pod);
 /* Adds the name of each volume without errors to @valid. */
 int spec_volumes_decode(struct spec_ctx *c, yaml_node_t *seq,
+		   const struct spec_claim_volumes *claims,
 		   struct spec_pod *pod, struct strmap *valid);
 /* A volumeMount may name a volume of @valid only. */
 int spec_containers_decode(struct spec_ctx *c, yaml_node_t *spec,
 		      const yaml_mark_t *where, struct spec_pod *pod,
 		      const struct strmap *valid);
+/*
+ * @key of @map, a quantity, parsed into *@q with errors on the current
+ * path plus @key; false when absent or refused.
+ */
+bool spec_quantity_decode(struct spec_ctx *c, yaml_node_t *map,
+			  const char *key, struct quantity *q);
+/* hostPath and nfs, as pod volumes and PersistentVolumes have them. */
+void spec_host_path_decode(struct spec_ctx *c, yaml_node_t *m, char **path,
+			   char **type);
+void spec_nfs_decode(struct spec_ctx *c, yaml_node_t *m, char **server,
+		     char **path, bool *read_only);
 void spec_pod_free(struct spec_pod *pod);
-/* Loads a Pod, Deployment or ReplicaSet document into @out. */
-int spec_load_kind(struct spec_ctx *c, yaml_node_t *root, const char *kind,
-		   struct spec_objects *out);
+void spec_kv_free(struct spec_kv *kv, size_t n);
+/* Sets @key to @value in the map *@kv of *@n entries; 0 or -ENOMEM. */
+int spec_kv_set(struct spec_kv **kv, size_t *n, const char *key,
+		const char *value);
+
+/* pod.c: object metadata, shared by every kind */
+
+/* ObjectMeta's fields, in the order of the Go struct. */
+extern const char *const spec_meta_fields[];
+
+/* The class annotation that comes before storageClassName when present. */
+#define SPEC_CLASS_ANNOTATION "volume.beta.kubernetes.io/storage-class"
+
+struct spec_meta {
+	yaml_node_t *node;			/* NULL when absent */
+	char *name;
+	char *generate_name;
+	char *namespace;			/* "" when absent or cluster-scoped */
+	struct spec_field fname;
+	struct spec_field fns;
+};
+
+#define SPEC_META_CLUSTER 1u		/* cluster-scoped: a namespace is dropped */
+#define SPEC_META_DNS_LABEL 2u		/* the name must be a DNS label */
+
+/* Decodes and validates metadata (ValidateObjectMeta), as @flags say. */
+void spec_meta_decode(struct spec_ctx *c, yaml_node_t *root, unsigned flags,
+		      struct spec_meta *m);
+void spec_meta_free(struct spec_meta *m);
+/* metadata.name, or a name derived from generateName as a pod's is. */
+char *spec_meta_name(struct spec_ctx *c, const struct spec_meta *m);
+/* metadata.labels and metadata.annotations, on path "metadata". */
+void spec_meta_kv(struct spec_ctx *c, const struct spec_meta *m,
+		  struct spec_kv **labels, size_t *n_labels,
+		  struct spec_kv **annotations, size_t *n_annotations);
+/* "items[2]" in an item of a List, else "". */
+char *spec_list_item(struct spec_ctx *c);
+
+/* pod.c: workloads, shared with statefulset.c */
+struct spec_workload {
+	const char *kind;
+	struct spec_meta meta;
+	yaml_node_t *spec;			/* spec or NULL */
+	yaml_node_t *tmeta;			/* template metadata or NULL */
+	yaml_node_t *tspec;			/* template spec or NULL */
+	yaml_mark_t tspec_mark;
+	char hash[16];				/* pod-template-hash, Deployment */
+	char rs_name[320];
+	int64_t replicas;
+};
+
+/*
+ * spec (its keys checked against @fields), spec.replicas and
+ * spec.template of a workload; false when the template is missing.
+ */
+bool spec_template_decode(struct spec_ctx *c, yaml_node_t *root,
+			  const char *const *fields, struct spec_workload *w);
+struct spec_pod *spec_pods_add(struct spec_ctx *c, struct spec_objects *o,
+			       size_t n);
+/* namespace, file, position and List item of a pod made from @root. */
+void spec_pod_ident(struct spec_ctx *c, struct spec_pod *pod,
+		    yaml_node_t *root, const struct spec_meta *m);
+/*
+ * Decodes @spec into @pod (named already), gives it its UID from @index,
+ * and gives its ephemeral claims their owner. Returns 0 or -errno.
+ */
+int spec_pod_finish(struct spec_ctx *c, yaml_node_t *spec,
+		    const yaml_mark_t *where,
+		    const struct spec_claim_volumes *claims, unsigned index,
+		    struct spec_pod *pod);
+
+/* selector.c: lists of strings, access modes, label and node selectors */
+int spec_get_strv(struct spec_ctx *c, yaml_node_t *map, const char *key,
+		  char ***out, size_t *n);
+void spec_strv_free(char **v, size_t n);
+/*
+ * spec.accessModes of a PV or PVC as SPEC_RWO... bits; when there are
+ * none, "Required value" with @required as its detail, at @where.
+ */
+unsigned spec_access_modes_decode(struct spec_ctx *c, yaml_node_t *spec,
+				  const yaml_mark_t *where,
+				  const char *required);
+/* The label selector at @key of @map; sel->present when there is one. */
+void spec_selector_decode(struct spec_ctx *c, yaml_node_t *map,
+			  const char *key, struct spec_selector *sel);
+/* The value of @key in the map @kv of @n entries, or NULL. */
+const char *spec_kv_find(const struct spec_kv *kv, size_t n, const char *key);
+bool spec_selector_matches(const struct spec_selector *sel,
+			   const struct spec_kv *labels, size_t n);
+void spec_selector_free(struct spec_selector *sel);
+/*
+ * A PV's nodeAffinity at @key of @map into *@terms; true when there is
+ * one (upstream's nodeAffinitySpecified).
+ */
+bool spec_node_affinity_decode(struct spec_ctx *c, yaml_node_t *map,
+			       const char *key, struct spec_node_term **terms,
+			       size_t *n);
+void spec_node_terms_free(struct spec_node_term *t, size_t n);
+
+/* pvc.c */
+/*
+ * A PVC's spec, @spec (NULL when absent: errors at @where), into @pvc,
+ * whose annotations are decoded already (for the legacy class).
+ */
+void spec_pvc_spec_decode(struct spec_ctx *c, yaml_node_t *spec,
+			  const yaml_mark_t *where, struct spec_pvc *pvc);
+/*
+ * @key of @spec, a class name (storageClassName...): a DNS subdomain
+ * unless empty; f->val tells nil from "".
+ */
+char *spec_class_name_decode(struct spec_ctx *c, yaml_node_t *spec,
+			     const char *key, struct spec_field *f);
+/* spec.volumeMode of a PV or PVC: true for Block. */
+bool spec_volume_mode_decode(struct spec_ctx *c, yaml_node_t *spec);
+struct spec_pvc *spec_pvcs_add(struct spec_ctx *c, struct spec_objects *o);
+/*
+ * The claim "<pod>-<volume>" of the ephemeral volume @v of @pod, its
+ * source at @m: decoded from the volumeClaimTemplate and added to
+ * c->claims (dropped when that is NULL).
+ */
+void spec_ephemeral_decode(struct spec_ctx *c, yaml_node_t *m,
+			   const struct spec_pod *pod, struct spec_volume *v);
+void spec_pvc_free(struct spec_pvc *pvc);
+
+/* pv.c, storageclass.c, statefulset.c */
+void spec_pv_free(struct spec_pv *pv);
+void spec_class_free(struct spec_storage_class *sc);
+void spec_statefulset_free(struct spec_statefulset *s);
+
+/* The loader of each kind: one document (or List item) into @out. */
+typedef int spec_load_fn(struct spec_ctx *c, yaml_node_t *root,
+			 struct spec_objects *out);
+spec_load_fn spec_load_pod;
+spec_load_fn spec_load_deployment;
+spec_load_fn spec_load_replicaset;
+spec_load_fn spec_load_pv;
+spec_load_fn spec_load_pvc;
+spec_load_fn spec_load_class;
+spec_load_fn spec_load_statefulset;
+
+/* dedupe.c: objects by kind, namespace and name */
+struct spec_index {
+	struct strmap map;			/* key -> the file of the first */
+	char **keys;				/* owned */
+	size_t n_keys;
+};
+
+void spec_index_init(struct spec_index *ix);
+void spec_index_free(struct spec_index *ix);
+/* Adds every object of @o; 0 or -ENOMEM. */
+int spec_index_objects(struct spec_index *ix, const struct spec_objects *o);
+/* Two objects of one kind, namespace and name in the file @o: errors. */
+void spec_duplicates_check(struct spec_ctx *c, const struct spec_objects *o);
+/*
+ * Drops the objects of @tmp that @ix (the source so far) has, with an
+ * error each, and what they made (a StatefulSet's pods and claims, a
+ * pod's ephemeral claims) silently; adds the others to @ix. Returns 0 or
+ * -ENOMEM.
+ */
+int spec_source_dedupe(struct spec_objects *tmp, struct spec_index *ix,
+		       struct podvolfs_err *err);
 
 #endif
+

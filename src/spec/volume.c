@@ -9,7 +9,9 @@
  * Sources are counted in the fixed order of validateVolumeSource, so "may
  * not specify more than 1 volume type" lands on the later source in that
  * order, not in the file's. A volume whose every source is absent or null
- * is defaulted to emptyDir.
+ * is defaulted to emptyDir. An ephemeral volume is a claim made for its
+ * pod (pvc.c); a StatefulSet's pods get a claim volume per template first,
+ * and those replace the template's volumes of the same name.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,8 +26,8 @@ typedef void source_decode_fn(struct spec_ctx *c, yaml_node_t *m,
 struct source_def {
 	const char *key;
 	enum spec_volume_type type;
-	source_decode_fn *decode;		/* NULL: accepted uninspected */
-	const char *const *fields;
+	source_decode_fn *decode;		/* NULL: not decoded here */
+	const char *const *fields;		/* NULL: none, or the decoder's own */
 };
 
 static const char *const empty_dir_fields[] = { "medium", "sizeLimit", NULL };
@@ -34,13 +36,13 @@ static const char *const git_repo_fields[] = { "repository", "revision",
 					       "directory", NULL };
 static const char *const nfs_fields[] = { "server", "path", "readOnly", NULL };
 static const char *const pvc_fields[] = { "claimName", "readOnly", NULL };
+static const char *const ephemeral_fields[] = { "volumeClaimTemplate", NULL };
 
 static const char *const host_path_types[] = { "", "BlockDevice",
 	"CharDevice", "Directory", "DirectoryOrCreate", "File", "FileOrCreate",
 	"Socket", NULL };
 
-/* Splits on '/' and looks for an element equal to "..". */
-static bool has_backstep(const char *p)
+bool spec_has_backstep(const char *p)
 {
 	size_t n;
 
@@ -60,20 +62,21 @@ void spec_check_descending_path(struct spec_ctx *c, const yaml_mark_t *m,
 {
 	if (p[0] == '/')
 		spec_err_invalid(c, m, p, "must be a relative path");
-	if (has_backstep(p))
+	if (spec_has_backstep(p))
 		spec_err_invalid(c, m, p, "must not contain '..'");
 }
 
-static void size_limit_decode(struct spec_ctx *c, yaml_node_t *m,
-			      struct spec_volume *v)
+bool spec_quantity_decode(struct spec_ctx *c, yaml_node_t *map,
+			  const char *key, struct quantity *q)
 {
-	struct spec_field f;
-	size_t mark = spec_path_key(&c->path, "sizeLimit");
+	size_t mark = spec_path_key(&c->path, key);
 	const char *why, *text;
+	struct spec_field f;
+	bool ok = false;
 	char *trimmed;
 	size_t len;
 
-	spec_map_find(c, m, "sizeLimit", &f);
+	spec_map_find(c, map, key, &f);
 	if (!f.val)
 		goto out_reset;
 	if (!spec_node_is_text(f.val)) {
@@ -91,15 +94,33 @@ static void size_limit_decode(struct spec_ctx *c, yaml_node_t *m,
 		c->oom = true;
 		goto out_reset;
 	}
-	if (quantity_parse(trimmed, &v->empty_dir.size_limit, &why))
+	if (quantity_parse(trimmed, q, &why))
 		spec_err_invalid(c, &f.mark, trimmed, why);
-	else if (quantity_is_negative(&v->empty_dir.size_limit))
-		spec_err_forbidden(c, &f.mark,
-			      "SizeLimit field must be a valid resource quantity");
 	else
-		v->empty_dir.has_size_limit = true;
+		ok = true;
 	free(trimmed);
 out_reset:
+	spec_path_reset(&c->path, mark);
+	return ok;
+}
+
+static void size_limit_decode(struct spec_ctx *c, yaml_node_t *m,
+			      struct spec_volume *v)
+{
+	struct quantity *q = &v->empty_dir.size_limit;
+	struct spec_field f;
+	size_t mark;
+
+	if (!spec_quantity_decode(c, m, "sizeLimit", q))
+		return;
+	if (!quantity_is_negative(q)) {
+		v->empty_dir.has_size_limit = true;
+		return;
+	}
+	spec_map_find(c, m, "sizeLimit", &f);
+	mark = spec_path_key(&c->path, "sizeLimit");
+	spec_err_forbidden(c, &f.mark,
+		      "SizeLimit field must be a valid resource quantity");
 	spec_path_reset(&c->path, mark);
 }
 
@@ -112,33 +133,39 @@ static void empty_dir_decode(struct spec_ctx *c, yaml_node_t *m,
 		size_limit_decode(c, m, v);
 }
 
-static void host_path_decode(struct spec_ctx *c, yaml_node_t *m,
-			     struct spec_volume *v)
+void spec_host_path_decode(struct spec_ctx *c, yaml_node_t *m, char **path,
+			   char **type)
 {
 	struct spec_field fp, ft;
 	size_t mark;
 
-	v->host_path.path = spec_get_str(c, m, "path", &fp);
-	v->host_path.type = spec_get_str(c, m, "type", &ft);
-	if (!v->host_path.path || !v->host_path.type)
+	spec_map_check(c, m, host_path_fields);
+	*path = spec_get_str(c, m, "path", &fp);
+	*type = spec_get_str(c, m, "type", &ft);
+	if (!*path || !*type)
 		return;
 	mark = spec_path_key(&c->path, "path");
-	if (!*v->host_path.path) {
+	if (!**path) {
 		spec_err_required(c, &fp.mark, NULL);
 		spec_path_reset(&c->path, mark);
 		return;
 	}
-	if (has_backstep(v->host_path.path))
-		spec_err_invalid(c, &fp.mark, v->host_path.path,
-			    "must not contain '..'");
+	if (spec_has_backstep(*path))
+		spec_err_invalid(c, &fp.mark, *path, "must not contain '..'");
 	spec_path_reset(&c->path, mark);
 	mark = spec_path_key(&c->path, "type");
 	for (size_t i = 0; ft.val && host_path_types[i]; i++)
-		if (strcmp(v->host_path.type, host_path_types[i]) == 0)
+		if (strcmp(*type, host_path_types[i]) == 0)
 			ft.val = NULL;
 	if (ft.val)
-		spec_err_unsupported(c, &ft.mark, v->host_path.type, host_path_types);
+		spec_err_unsupported(c, &ft.mark, *type, host_path_types);
 	spec_path_reset(&c->path, mark);
+}
+
+static void host_path_decode(struct spec_ctx *c, yaml_node_t *m,
+			     struct spec_volume *v)
+{
+	spec_host_path_decode(c, m, &v->host_path.path, &v->host_path.type);
 }
 
 static void git_repo_decode(struct spec_ctx *c, yaml_node_t *m,
@@ -161,27 +188,34 @@ static void git_repo_decode(struct spec_ctx *c, yaml_node_t *m,
 	spec_path_reset(&c->path, mark);
 }
 
-static void nfs_decode(struct spec_ctx *c, yaml_node_t *m,
-		       struct spec_volume *v)
+void spec_nfs_decode(struct spec_ctx *c, yaml_node_t *m, char **server,
+		     char **path, bool *read_only)
 {
 	struct spec_field fs, fp;
 	size_t mark;
 
-	v->nfs.server = spec_get_str(c, m, "server", &fs);
-	v->nfs.path = spec_get_str(c, m, "path", &fp);
-	v->nfs.read_only = spec_get_bool(c, m, "readOnly");
-	if (!v->nfs.server || !v->nfs.path)
+	spec_map_check(c, m, nfs_fields);
+	*server = spec_get_str(c, m, "server", &fs);
+	*path = spec_get_str(c, m, "path", &fp);
+	*read_only = spec_get_bool(c, m, "readOnly");
+	if (!*server || !*path)
 		return;
 	mark = spec_path_key(&c->path, "server");
-	if (!*v->nfs.server)
+	if (!**server)
 		spec_err_required(c, &fs.mark, NULL);
 	spec_path_reset(&c->path, mark);
 	mark = spec_path_key(&c->path, "path");
-	if (!*v->nfs.path)
+	if (!**path)
 		spec_err_required(c, &fp.mark, NULL);
-	if (v->nfs.path[0] != '/')
-		spec_err_invalid(c, &fp.mark, v->nfs.path, "must be an absolute path");
+	if ((*path)[0] != '/')
+		spec_err_invalid(c, &fp.mark, *path, "must be an absolute path");
 	spec_path_reset(&c->path, mark);
+}
+
+static void nfs_decode(struct spec_ctx *c, yaml_node_t *m,
+		       struct spec_volume *v)
+{
+	spec_nfs_decode(c, m, &v->nfs.server, &v->nfs.path, &v->nfs.read_only);
 }
 
 static void pvc_decode(struct spec_ctx *c, yaml_node_t *m,
@@ -205,12 +239,13 @@ static void pvc_decode(struct spec_ctx *c, yaml_node_t *m,
 /* In the order validateVolumeSource counts them. */
 static const struct source_def sources[] = {
 	{ "emptyDir", SPEC_VOL_EMPTYDIR, empty_dir_decode, empty_dir_fields },
-	{ "hostPath", SPEC_VOL_HOSTPATH, host_path_decode, host_path_fields },
+	/* hostPath and nfs check their own fields, as PVs have them too */
+	{ "hostPath", SPEC_VOL_HOSTPATH, host_path_decode, NULL },
 	{ "gitRepo", SPEC_VOL_GITREPO, git_repo_decode, git_repo_fields },
 	OTHER("gcePersistentDisk"),
 	OTHER("awsElasticBlockStore"),
 	OTHER("secret"),
-	{ "nfs", SPEC_VOL_NFS, nfs_decode, nfs_fields },
+	{ "nfs", SPEC_VOL_NFS, nfs_decode, NULL },
 	OTHER("iscsi"),
 	OTHER("glusterfs"),
 	OTHER("flocker"),
@@ -232,7 +267,8 @@ static const struct source_def sources[] = {
 	OTHER("projected"),
 	OTHER("scaleIO"),
 	OTHER("csi"),
-	OTHER("ephemeral"),
+	/* its claim needs the pod: volume_decode() makes it */
+	{ "ephemeral", SPEC_VOL_PVC, NULL, ephemeral_fields },
 	OTHER("image"),
 };
 
@@ -268,10 +304,12 @@ static unsigned source_decode(struct spec_ctx *c, yaml_node_t *item,
 	}
 	v->type = d->type;
 	v->source = spec_ctx_strdup(c, d->key);
-	if (!spec_want_kind(c, f.val, YAML_MAPPING_NODE, "a mapping") || !d->decode)
+	if (!spec_want_kind(c, f.val, YAML_MAPPING_NODE, "a mapping"))
 		goto out_reset;
-	spec_map_check(c, f.val, d->fields);
-	d->decode(c, f.val, v);
+	if (d->fields)
+		spec_map_check(c, f.val, d->fields);
+	if (d->decode)
+		d->decode(c, f.val, v);
 out_reset:
 	spec_path_reset(&c->path, mark);
 	return count;
@@ -292,11 +330,11 @@ static void sources_decode(struct spec_ctx *c, yaml_node_t *item,
 	empty_dir_decode(c, NULL, v);
 }
 
-static void volume_name_check(struct spec_ctx *c, const struct spec_pod *pod,
-			      size_t i, const struct strmap *valid,
+static void volume_name_check(struct spec_ctx *c, const struct spec_volume *v,
+			      const struct strmap *valid,
 			      const struct spec_field *f)
 {
-	const char *name = pod->volumes[i].name, *msgs[2];
+	const char *name = v->name, *msgs[2];
 	size_t mark = spec_path_key(&c->path, "name");
 	unsigned n;
 
@@ -325,7 +363,8 @@ static void ephemeral_claim_check(struct spec_ctx *c, yaml_node_t *item,
 	struct spec_field f, fp;
 	size_t mark, n;
 
-	if (v->type != SPEC_VOL_PVC || !claim || !pod->name || !*pod->name)
+	if (v->type != SPEC_VOL_PVC || v->pvc.ephemeral || !claim ||
+	    !pod->name || !*pod->name)
 		return;
 	n = strlen(pod->name);
 	if (strncmp(claim, pod->name, n) != 0 || claim[n] != '-' ||
@@ -339,10 +378,24 @@ static void ephemeral_claim_check(struct spec_ctx *c, yaml_node_t *item,
 	spec_path_reset(&c->path, mark);
 }
 
-static void volume_decode(struct spec_ctx *c, yaml_node_t *item, size_t i,
-			  struct spec_pod *pod, struct strmap *valid)
+static void ephemeral_decode(struct spec_ctx *c, yaml_node_t *item,
+			     const struct spec_pod *pod, struct spec_volume *v)
 {
-	struct spec_volume *v = &pod->volumes[i];
+	size_t mark = spec_path_key(&c->path, "ephemeral");
+	struct spec_field f;
+
+	v->pvc.ephemeral = true;
+	spec_map_find(c, item, "ephemeral", &f);
+	if (f.val && f.val->type == YAML_MAPPING_NODE)
+		spec_ephemeral_decode(c, f.val, pod, v);
+	spec_path_reset(&c->path, mark);
+}
+
+/* Item @i of spec.volumes into @v. */
+static void volume_decode(struct spec_ctx *c, yaml_node_t *item, size_t i,
+			  const struct spec_pod *pod, struct spec_volume *v,
+			  struct strmap *valid)
+{
 	size_t mark = spec_path_index(&c->path, i);
 	unsigned before = c->nerr - c->nkeys;
 	struct spec_field f;
@@ -355,8 +408,10 @@ static void volume_decode(struct spec_ctx *c, yaml_node_t *item, size_t i,
 	spec_map_check(c, item, volume_fields);
 	v->name = spec_get_str(c, item, "name", &f);
 	sources_decode(c, item, v);
+	if (v->name && v->source && strcmp(v->source, "ephemeral") == 0)
+		ephemeral_decode(c, item, pod, v);
 	if (v->name)
-		volume_name_check(c, pod, i, valid, &f);
+		volume_name_check(c, v, valid, &f);
 	if (v->name && c->nerr - c->nkeys == before &&
 	    strmap_add(valid, v->name, strlen(v->name), v, NULL) < 0)
 		c->oom = true;
@@ -364,41 +419,89 @@ out_reset:
 	spec_path_reset(&c->path, mark);
 }
 
-/* The names of the ephemeral volumes of @pod, its first @n volumes. */
+/* The names of the ephemeral volumes of @pod. */
 static void ephemeral_names(struct spec_ctx *c, const struct spec_pod *pod,
 			    struct strmap *names)
 {
 	for (size_t i = 0; i < pod->n_volumes; i++) {
 		const struct spec_volume *e = &pod->volumes[i];
 
-		if (e->source && strcmp(e->source, "ephemeral") == 0 && e->name &&
+		if (e->pvc.ephemeral && e->name &&
 		    strmap_add(names, e->name, strlen(e->name), NULL, NULL) < 0)
 			c->oom = true;
 	}
 }
 
-int spec_volumes_decode(struct spec_ctx *c, yaml_node_t *seq, struct spec_pod *pod,
+/* Whether @item is a volume that a claim volume of @cv replaces. */
+static bool replaced(const struct spec_ctx *c, yaml_node_t *item,
+		     const struct spec_claim_volumes *cv)
+{
+	struct spec_field f;
+
+	if (!cv || item->type != YAML_MAPPING_NODE)
+		return false;
+	spec_map_find(c, item, "name", &f);
+	if (!f.val || f.val->type != YAML_SCALAR_NODE)
+		return false;
+	for (size_t i = 0; i < cv->n; i++)
+		if (strcmp((const char *)f.val->data.scalar.value, cv->names[i]) == 0)
+			return true;
+	return false;
+}
+
+/* The volumes a StatefulSet's controller adds, first in @pod's. */
+static void claim_volumes_add(struct spec_ctx *c,
+			      const struct spec_claim_volumes *cv,
+			      struct spec_pod *pod, struct strmap *valid)
+{
+	for (size_t i = 0; cv && i < cv->n; i++) {
+		struct spec_volume *v = &pod->volumes[i];
+
+		v->name = spec_ctx_strdup(c, cv->names[i]);
+		v->type = SPEC_VOL_PVC;
+		v->source = spec_ctx_strdup(c, "persistentVolumeClaim");
+		v->pvc.claim_name = spec_ctx_strdup(c, cv->claims[i]);
+		spec_pos_of(c, &cv->marks[i], &v->pos);
+		if (v->name && strmap_add(valid, v->name, strlen(v->name), v,
+					  NULL) < 0)
+			c->oom = true;
+	}
+}
+
+int spec_volumes_decode(struct spec_ctx *c, yaml_node_t *seq,
+		   const struct spec_claim_volumes *cv, struct spec_pod *pod,
 		   struct strmap *valid)
 {
-	size_t n = spec_seq_len(seq), mark;
+	size_t n = spec_seq_len(seq), first = cv ? cv->n : 0, k, mark;
 	struct strmap ephemeral;
 
-	pod->volumes = spec_ctx_calloc(c, n, sizeof(*pod->volumes));
+	k = first;
+	for (size_t i = 0; i < n; i++)
+		k += !replaced(c, spec_seq_item(c, seq, i), cv);
+	pod->volumes = spec_ctx_calloc(c, k, sizeof(*pod->volumes));
 	if (!pod->volumes)
 		return -ENOMEM;
-	pod->n_volumes = n;
+	pod->n_volumes = k;
+	claim_volumes_add(c, cv, pod, valid);
 	mark = spec_path_key(&c->path, "volumes");
-	for (size_t i = 0; i < n; i++)
-		volume_decode(c, spec_seq_item(c, seq, i), i, pod, valid);
+	for (size_t i = 0, j = first; i < n; i++)
+		if (!replaced(c, spec_seq_item(c, seq, i), cv))
+			volume_decode(c, spec_seq_item(c, seq, i), i, pod,
+				      &pod->volumes[j++], valid);
 	strmap_init(&ephemeral);
 	ephemeral_names(c, pod, &ephemeral);
-	for (size_t i = 0; ephemeral.n && i < n; i++) {
-		size_t imark = spec_path_index(&c->path, i);
+	for (size_t i = 0, j = first; ephemeral.n && i < n; i++) {
+		yaml_node_t *item = spec_seq_item(c, seq, i);
+		size_t imark;
 
-		if (pod->volumes[i].source)
-			ephemeral_claim_check(c, spec_seq_item(c, seq, i), pod,
-					      &pod->volumes[i], &ephemeral);
+		if (replaced(c, item, cv))
+			continue;
+		imark = spec_path_index(&c->path, i);
+		if (pod->volumes[j].source)
+			ephemeral_claim_check(c, item, pod, &pod->volumes[j],
+					      &ephemeral);
 		spec_path_reset(&c->path, imark);
+		j++;
 	}
 	strmap_free(&ephemeral);
 	spec_path_reset(&c->path, mark);

@@ -201,6 +201,14 @@ void spec_err_unsupported(struct spec_ctx *c, const yaml_mark_t *m,
 		q, list);
 }
 
+void spec_warn(struct spec_ctx *c, const yaml_mark_t *m, const char *detail)
+{
+	struct spec_pos pos;
+
+	spec_pos_of(c, m, &pos);
+	err_add(c->warn, &pos, c->path.len ? c->path.buf : NULL, "%s", detail);
+}
+
 char *spec_ctx_strdup(struct spec_ctx *c, const char *s)
 {
 	char *d = strdup(s ? s : "");
@@ -559,7 +567,7 @@ static size_t field_enter(struct spec_ctx *c, yaml_node_t *map, const char *key,
 	return spec_path_key(&c->path, key);
 }
 
-static char *node_str(struct spec_ctx *c, const yaml_node_t *n)
+char *spec_node_str(struct spec_ctx *c, const yaml_node_t *n)
 {
 	if (n->type != YAML_SCALAR_NODE || scalar_type(n) != SCALAR_STR) {
 		spec_err_type(c, n, "a string");
@@ -583,7 +591,7 @@ char *spec_get_str(struct spec_ctx *c, yaml_node_t *map, const char *key,
 	if (!f)
 		f = &local;
 	mark = field_enter(c, map, key, f);
-	s = f->val ? node_str(c, f->val) : spec_ctx_strdup(c, "");
+	s = f->val ? spec_node_str(c, f->val) : spec_ctx_strdup(c, "");
 	spec_path_reset(&c->path, mark);
 	return s;
 }
@@ -693,7 +701,8 @@ static void kv_decode(struct spec_ctx *c, yaml_node_pair_t *p, struct spec_kv *k
 	}
 	kv->key = spec_ctx_strdup(c, scalar_text(k));
 	mark = spec_path_bracket(&c->path, scalar_text(k));
-	kv->value = spec_node_is_null(v) ? spec_ctx_strdup(c, "") : node_str(c, v);
+	kv->value = spec_node_is_null(v) ? spec_ctx_strdup(c, "") :
+					   spec_node_str(c, v);
 	spec_path_reset(&c->path, mark);
 }
 
