@@ -307,6 +307,16 @@ int nfs_store_new(const struct nfs_target *t, struct store **out,
 		  char *msg, size_t len);
 
 /*
+ * Applies the mount options @opts (@n of them, as a PersistentVolume's
+ * mountOptions) that the nfs store honours to @t: port=, mountport=, and
+ * nfsvers= or vers= when 3. Others are left alone, as mount(8) leaves
+ * options a file system ignores. Returns 0, or -EINVAL with @msg (size
+ * @len) when another NFS version is asked for.
+ */
+int nfs_target_options(struct nfs_target *t, const char *const *opts,
+		       size_t n, char *msg, size_t len);
+
+/*
  * One line on an NFS store's connections: how many are up and busy, or
  * since when the server has not answered.
  */

@@ -534,3 +534,42 @@ void nfs_store_health(struct store *st, char *buf, size_t len)
 {
 	nfs_pool_health(((struct nfs_store *)st)->pool, buf, len);
 }
+
+/* A numeric mount option "@name=N" of @opt, into *@out. */
+static bool option_int(const char *opt, const char *name, int *out)
+{
+	size_t n = strlen(name);
+	char *end;
+	long val;
+
+	if (strncmp(opt, name, n) != 0 || opt[n] != '=')
+		return false;
+	val = strtol(opt + n + 1, &end, 10);
+	if (*end || end == opt + n + 1 || val < 0 || val > 65535)
+		return false;
+	*out = (int)val;
+	return true;
+}
+
+int nfs_target_options(struct nfs_target *t, const char *const *opts,
+		       size_t n, char *msg, size_t len)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *o = opts[i];
+		int vers = 3;
+
+		if (option_int(o, "port", &t->nfs_port) ||
+		    option_int(o, "mountport", &t->mount_port))
+			continue;
+		if ((option_int(o, "nfsvers", &vers) ||
+		     option_int(o, "vers", &vers)) && vers == 3)
+			continue;
+		if (!strncmp(o, "nfsvers=", 8) || !strncmp(o, "vers=", 5)) {
+			snprintf(msg, len,
+				 "mount option \"%s\": podvolfs speaks NFSv3 only",
+				 o);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
