@@ -7,6 +7,9 @@
  *
  *   STATE/                       mode 0700
  *     pods/<uid>/volumes/<name>/ one directory per volume that keeps data
+ *     pvs/<pv>_<ns>_<claim>/     volumes made by the local provisioner
+ *     objects/records            PVs, claims and StorageClasses: bindings,
+ *                                phases, provisioned PVs (one file)
  *
  * What a source keeps inside its volume's directory is the source's
  * business (volume/), but it writes records there only through
@@ -64,6 +67,26 @@ int state_pod_remove(struct state *st, const char *uid);
  */
 void state_collect(struct state *st, bool (*keep)(void *arg, const char *uid),
 		   void *arg);
+
+/*
+ * Replaces objects/<@name> by @len bytes of @data, atomically and durably
+ * (state_write_atomic), making objects/ when missing. Returns 0 or -errno.
+ */
+int state_objects_write(struct state *st, const char *name, const char *data,
+			size_t len);
+
+/*
+ * Reads objects/<@name> whole into *@out (malloc'ed, terminated). Returns
+ * its length, -ENOENT when there is none, or another -errno.
+ */
+ssize_t state_objects_read(struct state *st, const char *name, char **out);
+
+/*
+ * Writes the absolute path of pvs/, where the local provisioner makes
+ * volumes, into @buf of @size bytes, making the directory (mode 0700)
+ * when missing. Returns 0 or -errno.
+ */
+int state_pvs_dir(struct state *st, char *buf, size_t size);
 
 /*
  * Replaces the file @name beneath @dirfd by @len bytes of @data, atomically

@@ -195,3 +195,69 @@ ssize_t state_read(int dirfd, const char *name, char *buf, size_t size)
 	buf[len] = '\0';
 	return len;
 }
+
+int state_objects_write(struct state *st, const char *name, const char *data,
+			size_t len)
+{
+	int fd, rc;
+
+	if (mkdirat(st->fd, "objects", 0700) && errno != EEXIST)
+		return -errno;
+	fd = openat(st->fd, "objects", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	rc = state_write_atomic(fd, name, data, len);
+	close(fd);
+	return rc;
+}
+
+ssize_t state_objects_read(struct state *st, const char *name, char **out)
+{
+	char path[NAME_MAX + 16];
+	size_t cap = 4096, len = 0;
+	char *buf = NULL, *grown;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "objects/%s", name);
+	fd = openat(st->fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	do {
+		if (!buf || len + 1 >= cap) {
+			cap = buf ? cap * 2 : cap;
+			grown = realloc(buf, cap);
+			if (!grown) {
+				n = -ENOMEM;
+				break;
+			}
+			buf = grown;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			n = -errno;
+		else
+			len += (size_t)n;
+	} while (n > 0);
+	close(fd);
+	if (n < 0) {
+		free(buf);
+		return n;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	return (ssize_t)len;
+}
+
+int state_pvs_dir(struct state *st, char *buf, size_t size)
+{
+	int n;
+
+	if (mkdirat(st->fd, "pvs", 0700) && errno != EEXIST)
+		return -errno;
+	n = snprintf(buf, size, "%s/pvs", st->dir);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
