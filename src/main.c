@@ -44,6 +44,7 @@ struct options {
 	double nfs_actimeo;		/* seconds; < 0: the kernel's defaults */
 	int nfs_version;
 	char *field_validation;
+	char *node_name;
 	int show_help;
 	int show_version;
 	int check;
@@ -70,6 +71,7 @@ static const struct fuse_opt option_spec[] = {
 	OPT("nfs_actimeo=%lf", nfs_actimeo, 0),
 	OPT("nfs_version=%d", nfs_version, 0),
 	OPT("field_validation=%s", field_validation, 0),
+	OPT("node_name=%s", node_name, 0),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -124,6 +126,9 @@ static void usage(const char *prog)
 	       "                           warning in the log (the object is served; the\n"
 	       "                           default), Strict, an error (the file is refused),\n"
 	       "                           or Ignore, nothing; --check follows it too\n"
+	       "    -o node_name=NAME      this node's name, which local PersistentVolumes'\n"
+	       "                           nodeAffinity (kubernetes.io/hostname) must admit\n"
+	       "                           (default: the host name)\n"
 	       "\n"
 	       "podvolfs always mounts with default_permissions, and with allow_other\n"
 	       "when started as root.\n"
@@ -532,6 +537,7 @@ int main(int argc, char *argv[])
 	ccfg.allow_local_git = o.allow_local_git;
 	ccfg.git_timeout = o.git_timeout;
 	ccfg.field_validation = fields;
+	ccfg.node_name = o.node_name;
 	ccfg.nfs = (struct nfs_target){ .nfs_port = o.nfs_port,
 					.mount_port = o.nfs_mount_port,
 					.timeout = o.nfs_timeout,
@@ -549,6 +555,7 @@ out_free:
 	free(o.state);
 	free(o.memory_limit);
 	free(o.field_validation);
+	free(o.node_name);
 	fuse_opt_free_args(&args);
 	return status;
 }

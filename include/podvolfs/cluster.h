@@ -28,6 +28,7 @@ struct cluster_config {
 	enum spec_field_validation field_validation;
 	/* nfs volumes: -o nfs_port=, nfs_mount_port=, nfs_timeout=, nfs_actimeo= */
 	struct nfs_target nfs;
+	const char *node_name;		/* -o node_name=; NULL: the host name */
 };
 
 struct cluster;

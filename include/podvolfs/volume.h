@@ -72,6 +72,7 @@ struct volume_ctx {
 };
 
 struct volume_source;
+struct pvc_ctx;
 
 struct volume {
 	char *name;
@@ -83,6 +84,14 @@ struct volume {
 	 * says (SPEC section 2 step 5): a read-only PVC or NFS volume.
 	 */
 	bool forced_read_only;
+	/*
+	 * A persistentVolumeClaim or ephemeral volume: the claim's name, and
+	 * whether pvc_resolve() gave it its PV (changed under the cluster's
+	 * lock only). NULL and false for the other sources.
+	 */
+	char *claim;
+	bool claim_resolved;
+	struct pvc_ctx *claim_ctx;	/* what pvc_resolve() needs of the pod */
 	pthread_mutex_t lock;		/* protects the fields below */
 	enum volume_state state;
 	char message[VOLUME_MESSAGE_LEN];	/* why not ready, progress, or what is served */
@@ -90,6 +99,8 @@ struct volume {
 	/* counts the stores published; a new one means new content to serve */
 	unsigned long generation;
 	struct volume_source *src;	/* a slow source's background work, or NULL */
+	/* a claim's volume: the PV it was resolved to, for the message; or NULL */
+	char *claim_pv;
 	void (*changed)(void *arg);
 	void *changed_arg;
 };
@@ -171,6 +182,38 @@ int gitrepo_start(struct volume *v, const struct spec_volume *sv,
  */
 int nfs_start(struct volume *v, const struct spec_volume *sv,
 	      const struct volume_ctx *ctx);
+
+/*
+ * persistentVolumeClaim and ephemeral: the volume waits, Pending, until the
+ * cluster layer has a PV for the claim and calls pvc_resolve(). @sv's
+ * readOnly forces read-only views. Returns 0 or -ENOMEM.
+ */
+int pvc_start(struct volume *v, const struct spec_volume *sv,
+	      const struct volume_ctx *ctx);
+
+/* What a bound claim gives a pod's volume. */
+struct pvc_target {
+	const struct spec_pv *pv;	/* borrowed for the call */
+	/* nfs PVs: ports, timeout and attribute cache (server, export unset) */
+	struct nfs_target nfs;
+	bool read_only;			/* every view read-only (a ROX-only PV) */
+};
+
+/*
+ * Serves @t's PV through the claim volume @v: a hostPath or local PV as a
+ * host directory, an nfs PV through the nfs store (its mountOptions port=,
+ * mountport= and nfsvers= honoured). Once only: a volume stays with the PV
+ * it was first given. The caller holds the cluster's lock. Returns 0 or
+ * -ENOMEM; a PV that cannot be served makes @v Failed, with the reason.
+ */
+int pvc_resolve(struct volume *v, const struct pvc_target *t);
+
+/*
+ * Says why the claim volume @v has no PV yet: Pending with @fmt's message,
+ * or Failed with @failed. Does nothing once @v is resolved.
+ */
+void pvc_wait(struct volume *v, bool failed, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /*
  * The helper process that runs libgit2 for gitRepo volumes: the daemon

@@ -32,13 +32,7 @@
 #include "podvolfs/strmap.h"
 #include "podvolfs/volume.h"
 #include "podvolfs/workq.h"
-
-/* One manifest file as a sync read it. */
-struct manifest {
-	char *path;
-	struct spec_objects objs;
-	bool failed;
-};
+#include "storage_i.h"
 
 /* Volume sources that set up in the background: how many run at once. */
 #define WORKERS 4
@@ -364,6 +358,14 @@ int cluster_sync(struct cluster *c)
 	if (!c->synced && !any_failed && !stopping(c))
 		collect_garbage(c);
 	c->synced = true;
+	if (!stopping(c)) {
+		storage_reconcile(c, true, m, n);
+		/* the objects' specs now point into this sync's manifests */
+		manifests_free(c->manifests, c->n_manifests);
+		c->manifests = m;
+		c->n_manifests = n;
+		goto out_unlock;
+	}
 out_free:
 	manifests_free(m, n);
 out_unlock:
@@ -402,7 +404,19 @@ struct cluster *cluster_new(const struct cluster_config *cfg,
 	c->nfs = cfg->nfs;
 	c->tree = tree;
 	pthread_mutex_init(&c->lock, NULL);
+	if (storage_init(c, cfg->node_name))
+		goto out_storage;
+	/* unreadable records leave claims unserved, never re-bound */
+	records_load(c);
+	if (storage_publish(c))
+		goto out_storage;
 	return c;
+
+out_storage:
+	storage_fini(c);
+	workq_free(c->workq);
+	pthread_mutex_destroy(&c->lock);
+	errno = ENOMEM;
 
 out_errno:
 	err = errno;
@@ -449,13 +463,16 @@ static void drain(int fd)
 		;
 }
 
-/* How long the watch thread may sleep: replaced views are swept each second. */
+/*
+ * How long the watch thread may sleep: replaced views are swept, and failed
+ * provisionings and reclaims tried again, each second.
+ */
 static int sleep_ms(struct cluster *c, bool pending)
 {
 	bool retired;
 
 	pthread_mutex_lock(&c->lock);
-	retired = c->n_retired > 0;
+	retired = c->n_retired > 0 || storage_waiting(c);
 	pthread_mutex_unlock(&c->lock);
 	if (pending)
 		return 200;
@@ -542,9 +559,11 @@ void cluster_free(struct cluster *c)
 		cluster_request_sync(c);
 		pthread_join(c->thread, NULL);
 	}
+	storage_fini(c);
 	for (size_t i = 0; i < c->n_pods; i++)
 		pod_stop(c, c->pods[i], false);
 	free(c->pods);
+	manifests_free(c->manifests, c->n_manifests);
 	for (size_t i = 0; i < c->n_retired; i++)
 		view_unref(c->retired[i]);
 	free(c->retired);

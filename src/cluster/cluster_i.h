@@ -23,6 +23,15 @@
 #include "podvolfs/volume.h"
 #include "podvolfs/workq.h"
 
+/* One manifest file as a sync read it. */
+struct manifest {
+	char *path;
+	struct spec_objects objs;
+	bool failed;
+};
+
+struct storage;
+
 /* One volumeMount of one container, as made. */
 struct cmount {
 	char *path;			/* the mountPath made absolute and clean */
@@ -63,6 +72,11 @@ struct cluster {
 	struct nfs_target nfs;
 	struct tree *tree;
 	struct workq *workq;
+	/* the last sync's manifests: the storage objects' specs point into them */
+	struct manifest *manifests;
+	size_t n_manifests;
+	struct storage *storage;	/* PVs, claims, classes: storage_i.h */
+	bool storage_dirty;		/* atomic: a job finished or a claim went */
 	pthread_mutex_t lock;		/* serialises syncs and volume events */
 	struct pod **pods;		/* protected by lock */
 	size_t n_pods;			/* protected by lock */

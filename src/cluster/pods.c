@@ -18,6 +18,7 @@
 #include "cluster_i.h"
 #include "podvolfs/log.h"
 #include "podvolfs/state.h"
+#include "storage_i.h"
 
 static void pod_unref(void *arg)
 {
@@ -351,5 +352,8 @@ void pods_update(struct cluster *c)
 				c->pods[i]->path, strerror(-rc));
 	}
 	sweep_retired(c);
+	if (__atomic_load_n(&c->storage_dirty, __ATOMIC_ACQUIRE) ||
+	    storage_due(c))
+		storage_reconcile(c, false, NULL, 0);
 	pthread_mutex_unlock(&c->lock);
 }

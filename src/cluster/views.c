@@ -678,6 +678,16 @@ int containers_attach(struct tree *t, const char *pod_path,
 	rc = volumes_index(&by_name, vols, n_vols);
 	if (rc)
 		return rc;
+	/* a claim's volume is known to be read-only only once it has its PV */
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < cs[i].n_mounts; j++) {
+			const struct view_volume *vv =
+				find_volume(&by_name, cs[i].mounts[j].volume);
+
+			if (vv && vv->v->forced_read_only)
+				__atomic_store_n(&cs[i].mounts[j].read_only, true,
+						 __ATOMIC_RELAXED);
+		}
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = container_attach(t, pod_path, &cs[i], &by_name);
 	strmap_free(&by_name);
@@ -850,7 +860,8 @@ void ccontainers_print(FILE *f, const struct ccontainer *cs, size_t n,
 			}
 			fprintf(f, "%-*s  %-*s  %-*s  %-*s  %-4s  %s\n", wc,
 				cs[i].name, wp, cm->path, wv, cm->volume, ws,
-				sub, cm->read_only ? "ro" : "rw",
+				sub, __atomic_load_n(&cm->read_only,
+						     __ATOMIC_RELAXED) ? "ro" : "rw",
 				msg[0] ? msg : "-");
 		}
 	}

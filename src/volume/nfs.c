@@ -135,15 +135,19 @@ int nfs_start(struct volume *v, const struct spec_volume *sv,
 	nv->target = ctx->nfs;
 	nv->target.server = nv->server;
 	nv->target.export = nv->export;
+	pthread_mutex_lock(&v->lock);
 	v->src = &nv->src;
-	v->forced_read_only = sv->nfs.read_only;
+	pthread_mutex_unlock(&v->lock);
+	v->forced_read_only |= sv->nfs.read_only;
 	/* the kernel keeps nothing: the store caches as an NFS client does */
 	v->cache.attr_timeout = 0;
 	v->cache.entry_timeout = ctx->nfs.actimeo >= 0 ? ctx->nfs.actimeo : 3;
 	v->cache.keep_cache = false;
 	v->cache.cache_readdir = false;
 	v->cache.changes_behind = true;
-	if (asprintf(&v->detail, "%s:%s", sv->nfs.server, sv->nfs.path) < 0) {
+	/* a claim's volume keeps saying which claim it is */
+	if (!v->detail &&
+	    asprintf(&v->detail, "%s:%s", sv->nfs.server, sv->nfs.path) < 0) {
 		v->detail = NULL;
 		return -ENOMEM;
 	}

@@ -93,6 +93,8 @@ void volume_get(struct volume *v, struct volume_info *out, bool want_store)
 	out->generation = v->generation;
 	if (v->state == VOLUME_READY && v->src && v->src->describe)
 		v->src->describe(v->src, out->message, sizeof(out->message));
+	if (v->state == VOLUME_READY && v->claim_pv)
+		claim_describe(v, out->message, sizeof(out->message));
 	out->store = want_store && v->state == VOLUME_READY ? v->store : NULL;
 	if (out->store)
 		store_ref(out->store);
@@ -125,7 +127,8 @@ static int setup_hostpath(struct volume *v, const struct spec_volume *sv,
 	char msg[VOLUME_MESSAGE_LEN];
 	struct store *store;
 
-	if (sv->host_path.type[0]) {
+	/* a claim's volume keeps saying which claim it is */
+	if (sv->host_path.type[0] && !v->detail) {
 		if (asprintf(&v->detail, "type=%s", sv->host_path.type) < 0) {
 			v->detail = NULL;
 			return -ENOMEM;
@@ -151,6 +154,30 @@ static int setup_hostpath(struct volume *v, const struct spec_volume *sv,
 	return 0;
 }
 
+int volume_setup_source(struct volume *v, const struct spec_volume *sv,
+			const struct volume_ctx *ctx)
+{
+	switch (sv->type) {
+	case SPEC_VOL_EMPTYDIR:
+		return setup_emptydir(v, sv, ctx);
+	case SPEC_VOL_HOSTPATH:
+		return setup_hostpath(v, sv, ctx);
+	case SPEC_VOL_GITREPO:
+		/* each checkout changes only through the mount; a re-sync is a new store */
+		v->cache = owned_cache;
+		return gitrepo_start(v, sv, ctx);
+	case SPEC_VOL_NFS:
+		return nfs_start(v, sv, ctx);
+	case SPEC_VOL_PVC:
+		return pvc_start(v, sv, ctx);
+	case SPEC_VOL_OTHER:
+		break;
+	}
+	volume_set(v, VOLUME_UNSUPPORTED, NULL,
+		   "volume type \"%s\" is not supported yet", sv->source);
+	return 0;
+}
+
 int volume_start(struct volume *v, const struct spec_volume *sv,
 		 const struct volume_ctx *ctx)
 {
@@ -163,30 +190,8 @@ int volume_start(struct volume *v, const struct spec_volume *sv,
 		goto out_nomem;
 	v->changed = ctx->changed;
 	v->changed_arg = ctx->changed_arg;
-	if (sv->type == SPEC_VOL_EMPTYDIR) {
-		if (setup_emptydir(v, sv, ctx))
-			goto out_nomem;
-		return 0;
-	}
-	if (sv->type == SPEC_VOL_HOSTPATH) {
-		if (setup_hostpath(v, sv, ctx))
-			goto out_nomem;
-		return 0;
-	}
-	if (sv->type == SPEC_VOL_GITREPO) {
-		/* each checkout changes only through the mount; a re-sync is a new store */
-		v->cache = owned_cache;
-		if (gitrepo_start(v, sv, ctx))
-			goto out_nomem;
-		return 0;
-	}
-	if (sv->type == SPEC_VOL_NFS) {
-		if (nfs_start(v, sv, ctx))
-			goto out_nomem;
-		return 0;
-	}
-	volume_set(v, VOLUME_UNSUPPORTED, NULL,
-		   "volume type \"%s\" is not supported yet", sv->source);
+	if (volume_setup_source(v, sv, ctx))
+		goto out_nomem;
 	return 0;
 
 out_nomem:
@@ -215,6 +220,9 @@ void volume_release(struct volume *v)
 		v->src->free(v->src);
 	}
 	store_unref(v->store);
+	pvc_ctx_free(v->claim_ctx);
+	free(v->claim_pv);
+	free(v->claim);
 	free(v->detail);
 	free(v->type);
 	free(v->name);

@@ -36,4 +36,17 @@ void volume_set(struct volume *v, enum volume_state state,
 void volume_progress(struct volume *v, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * Sets up @v, started by volume_start() or given its PV by pvc_resolve(),
+ * from the source @sv. Returns 0 or -ENOMEM.
+ */
+int volume_setup_source(struct volume *v, const struct spec_volume *sv,
+			const struct volume_ctx *ctx);
+
+/* pvc.c: prefixes a claim volume's Ready message with its PV. Under v->lock. */
+void claim_describe(struct volume *v, char *buf, size_t len);
+
+/* pvc.c: frees what pvc_start() kept of the pod. Accepts NULL. */
+void pvc_ctx_free(struct pvc_ctx *pc);
+
 #endif

@@ -88,8 +88,10 @@ _assert_eq "$(cat "$TMPD/out")" "$(printf 'pod default/good: 1 volumes\npod shop
 _mount_podvolfs "$SRC"
 _assert_eq "$(ls "$MNT/shop" | tr '\n' ' ')" "web-0 web-1 " "pods of the statefulset"
 status=$MNT/shop/web-1/status
-grep -q '^www *persistentVolumeClaim *NotSupported ' "$status" || _fail "www: $(cat "$status")"
-grep -q '^scratch *ephemeral *NotSupported ' "$status" || _fail "scratch: $(cat "$status")"
+_wait_for "grep -q '^www *persistentVolumeClaim,claim=www-web-1 *Ready ' $status" 20 ||
+	_fail "www: $(cat "$status")"
+_wait_for "grep -q '^scratch *ephemeral,claim=web-1-scratch *Ready ' $status" 20 ||
+	_fail "scratch: $(cat "$status")"
 grep -q '^cache *emptyDir,medium=disk *Ready ' "$status" || _fail "cache: $(cat "$status")"
 [ -d "$MNT/shop/web-1/volumes/cache" ] || _fail "web-1 has no cache volume"
 ! grep -q 'skipping kind' "$LOGS/podvolfs.log" || _fail "a storage kind was skipped"
