@@ -261,6 +261,8 @@ int hostname_affinity(struct spec_pv *g, const char *node)
 {
 	struct spec_requirement *r;
 
+	terms_free(g->node_terms, g->n_node_terms);
+	g->n_node_terms = 0;
 	g->node_terms = calloc(1, sizeof(*g->node_terms));
 	if (!g->node_terms)
 		return -ENOMEM;

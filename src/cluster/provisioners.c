@@ -232,7 +232,7 @@ void provision_nfs(struct pjob *j)
 	const char *pattern = param(j, "pathPattern");
 	const char *on_delete = param(j, "onDelete");
 	const char *archive = param(j, "archiveOnDelete");
-	char rel[PATH_MAX], path[PATH_MAX];
+	char rel[PATH_MAX], *path;
 	struct store *s;
 	int rc;
 
@@ -267,8 +267,12 @@ void provision_nfs(struct pjob *j)
 		     server, base, rel, strerror(-rc));
 		return;
 	}
-	snprintf(path, sizeof(path), "%s%s%s", base,
-		 base[strlen(base) - 1] == '/' ? "" : "/", rel);
+	if (asprintf(&path, "%s%s%s", base,
+		     base[strlen(base) - 1] == '/' ? "" : "/", rel) < 0) {
+		fail(j, -ENOMEM, "%s", strerror(ENOMEM));
+		return;
+	}
+	j->out_path = path;
 	if (on_delete && (!strcmp(on_delete, "delete") ||
 			  !strcmp(on_delete, "retain")))
 		j->out_on_delete = strdup(on_delete);
@@ -282,7 +286,6 @@ void provision_nfs(struct pjob *j)
 		j->out_on_delete = strdup("invalid");
 	else
 		j->out_on_delete = strdup("archive");
-	j->out_path = strdup(path);
 	j->server = strdup(server);
 	j->nfs_base = strdup(base);
 	if (!j->out_path || !j->out_on_delete || !j->server || !j->nfs_base)

@@ -109,7 +109,8 @@ static unsigned bind(struct cluster *c)
 	struct binder_class *classes;
 	unsigned changes = 0;
 
-	qsort(s->pvs, s->n_pvs, sizeof(*s->pvs), cmp_pv);
+	if (s->n_pvs > 1)
+		qsort(s->pvs, s->n_pvs, sizeof(*s->pvs), cmp_pv);
 	w.pvs = calloc(s->n_pvs + 1, sizeof(*w.pvs));
 	w.pvcs = calloc(s->n_pvcs + 1, sizeof(*w.pvcs));
 	classes = calloc(s->n_classes + 1, sizeof(*classes));

@@ -154,7 +154,7 @@ int strv_copy(char ***out, size_t *n_out, char *const *v, size_t n);
 void kv_free(struct spec_kv *kv, size_t n);
 int kv_copy(struct spec_kv **out, size_t *n_out, const struct spec_kv *kv,
 	    size_t n);
-/* Gives @g the node affinity kubernetes.io/hostname In [@node]. Returns 0 or -ENOMEM. */
+/* Gives @g the node affinity kubernetes.io/hostname In [@node], and no other. Returns 0 or -ENOMEM. */
 int hostname_affinity(struct spec_pv *g, const char *node);
 /* Copies what a ghost keeps of @from into @g (freed first). Returns 0 or -ENOMEM. */
 int ghost_pv_set(struct spec_pv *g, const struct spec_pv *from);
