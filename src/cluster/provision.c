@@ -350,6 +350,8 @@ bool jobs_collect(struct cluster *c)
 		struct pjob *j = done;
 
 		done = j->next;
+		/* the worker may still be between the job and its queue's lock */
+		workq_cancel(c->workq, &j->work);
 		if (j->kind == JOB_PROVISION)
 			provision_done(c, j);
 		else
