@@ -19,8 +19,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
+#include <stdbool.h>
 #include <strings.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "podvolfs/cluster.h"
@@ -312,6 +317,40 @@ static int run_loop(struct fuse_session *se, struct fuse_cmdline_opts *cmd,
 }
 
 /*
+ * The last mount at @mountpoint in mountinfo: its device numbers and its
+ * file system type ("fuse.podvolfs"). Returns false when there is none.
+ * "\040" and the like in a mount point never match: such paths are not
+ * looked for.
+ */
+static bool last_mount_at(const char *mountpoint, unsigned *maj,
+			  unsigned *min, char *fstype, size_t len)
+{
+	char dev[32], where[PATH_MAX + 1], type[64];
+	char *line = NULL, *sep;
+	size_t cap = 0;
+	bool found = false;
+	FILE *f;
+
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return false;
+	while (getline(&line, &cap, f) > 0) {
+		if (sscanf(line, "%*s %*s %31s %*s %4096s", dev, where) != 2 ||
+		    strcmp(where, mountpoint) ||
+		    sscanf(dev, "%u:%u", maj, min) != 2)
+			continue;
+		sep = strstr(line, " - ");
+		if (!sep || sscanf(sep + 3, "%63s", type) != 1)
+			continue;
+		snprintf(fstype, len, "%s", type);
+		found = true;
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+/*
  * The kernel reads ahead at most the smaller of what the filesystem asks
  * (max_readahead) and its default of 128 KiB, so sequential reads arrive
  * in 128 KiB requests. As root, raises the new mount's limit to @kib
@@ -321,24 +360,12 @@ static int run_loop(struct fuse_session *se, struct fuse_cmdline_opts *cmd,
  */
 static void widen_readahead(const char *mountpoint, unsigned kib)
 {
-	unsigned maj, min, found = 0;
-	char dev[32], where[PATH_MAX + 1], path[64];
-	char *line = NULL;
-	size_t cap = 0;
+	unsigned maj, min;
+	char path[64], type[64];
 	FILE *f;
 
-	f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return;
-	/* the last mount at @mountpoint is ours; "\040" and the like never match */
-	while (getline(&line, &cap, f) > 0)
-		if (sscanf(line, "%*s %*s %31s %*s %4096s", dev, where) == 2 &&
-		    !strcmp(where, mountpoint) &&
-		    sscanf(dev, "%u:%u", &maj, &min) == 2)
-			found = 1;
-	free(line);
-	fclose(f);
-	if (!found)
+	/* the last mount at @mountpoint is ours */
+	if (!last_mount_at(mountpoint, &maj, &min, type, sizeof(type)))
 		return;
 	snprintf(path, sizeof(path), "/sys/class/bdi/%u:%u/read_ahead_kb",
 		 maj, min);
@@ -348,6 +375,48 @@ static void widen_readahead(const char *mountpoint, unsigned kib)
 	fprintf(f, "%u\n", kib);
 	if (fclose(f))
 		log_debug("%s: %s", path, strerror(errno));
+}
+
+/* fusermount3 -u -z @mountpoint, for a user who may not umount(2). */
+static int fusermount_detach(const char *mountpoint)
+{
+	char *const argv[] = { (char *)"fusermount3", (char *)"-u", (char *)"-z",
+			       (char *)mountpoint, NULL };
+	int status;
+	pid_t pid;
+
+	if (posix_spawnp(&pid, "fusermount3", NULL, NULL, argv, environ))
+		return -1;
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/*
+ * A podvolfs whose daemon died (kill -9, a crash) leaves its mount behind:
+ * every access to it fails with ENOTCONN, and so would mounting over it.
+ * Such a dead podvolfs mount at @mountpoint is detached, so that starting
+ * the daemon again just works; a live mount, or another file system's,
+ * is left alone.
+ */
+static void detach_dead_mount(const char *mountpoint)
+{
+	unsigned maj, min;
+	struct statfs sf;
+	char type[64];
+
+	/* statfs always asks the daemon: a stat may be answered from cache */
+	if (statfs(mountpoint, &sf) == 0 || errno != ENOTCONN ||
+	    !last_mount_at(mountpoint, &maj, &min, type, sizeof(type)) ||
+	    strcmp(type, "fuse.podvolfs"))
+		return;
+	if (umount2(mountpoint, MNT_DETACH) == 0 ||
+	    (errno == EPERM && fusermount_detach(mountpoint) == 0))
+		log_notice("%s: detached the mount left by a podvolfs that is gone",
+			   mountpoint);
+	else
+		log_warn("%s: cannot detach the mount left by a podvolfs that is gone: %s",
+			 mountpoint, strerror(errno));
 }
 
 /* Mounts, serves until unmounted or signalled, and unwinds. Returns the exit status. */
@@ -362,6 +431,7 @@ static int serve(struct fuse_args *args, struct fuse_cmdline_opts *cmd,
 	int status = 1;
 	int rc;
 
+	detach_dead_mount(cmd->mountpoint);
 	tree = tree_new();
 	fs = tree ? fs_new(tree, &fcfg) : NULL;
 	if (!fs) {

@@ -42,14 +42,18 @@
 #                              start "$PODVOLFS SOURCE $MNT -f
 #                              -o state=$STATE[,OPTS] [ARGS...]", output to
 #                              $LOGS/podvolfs.log, and wait (10 s at most)
-#                              until $MNT is a fuse.podvolfs mount. To mount
+#                              until $MNT is a live fuse.podvolfs mount (a
+#                              dead one there is the daemon's to replace,
+#                              not an error). To mount
 #                              elsewhere, set MNT for the call:
 #                              MNT=$TMPD/m2 _mount_podvolfs ...
 #   _umount_podvolfs [MNT]     fusermount3 -u, then the daemon must exit
 #                              with status 0 within 10 s
 #   _restart_podvolfs          unmount, then mount the last SOURCE/OPTS again
-#   _kill_podvolfs [SIG] [MNT] kill the daemon (default SIGKILL), reap it
-#                              and detach its dead mount; for crash tests
+#   _kill_podvolfs [SIG] [MNT] [leave]
+#                              kill the daemon (default SIGKILL), reap it
+#                              and detach its dead mount (with "leave", the
+#                              dead mount stays); for crash tests
 #   _podvolfs_pid [MNT]        print the daemon's pid
 #   _is_podvolfs_mount PATH    true if PATH is a fuse.podvolfs mount point
 #   _mount_options PATH        print the per-mount options ("ro,nosuid,...")
@@ -285,8 +289,11 @@ _mount_podvolfs() {
 		shift 2
 	fi
 	[ -x "$PODVOLFS" ] || _fail "$PODVOLFS is not built (make)"
-	mkdir -p "$MNT"
-	! _is_podvolfs_mount "$MNT" || _fail "$MNT is already mounted"
+	_is_podvolfs_mount "$MNT" || mkdir -p "$MNT"
+	# a dead mount (its daemon killed) is the daemon's to replace; statfs
+	# is never answered from the kernel's cache
+	! { _is_podvolfs_mount "$MNT" && stat -f "$MNT" >/dev/null 2>&1; } ||
+		_fail "$MNT is already mounted"
 
 	"$PODVOLFS" "$src" "$MNT" -f -o "state=$STATE${opts:+,$opts}" "$@" \
 		>>"$LOGS/podvolfs.log" 2>&1 </dev/null &
@@ -299,7 +306,7 @@ _mount_podvolfs() {
 	_PVF_LAST_ARGS=("$@")
 
 	deadline=$(($(_now_us) + 10000000))
-	until _is_podvolfs_mount "$MNT"; do
+	until _is_podvolfs_mount "$MNT" && stat -f "$MNT" >/dev/null 2>&1; do
 		if ! kill -0 "$pid" 2>/dev/null; then
 			status=0
 			wait "$pid" || status=$?
@@ -369,7 +376,7 @@ _restart_podvolfs() {
 }
 
 _kill_podvolfs() {
-	local sig=${1:-KILL} mnt=${2:-$MNT} i pid
+	local sig=${1:-KILL} mnt=${2:-$MNT} leave=${3:-} i pid
 
 	i=$(_pvf_index "$mnt")
 	[ -n "$i" ] || _fail "no podvolfs of this case is mounted at $mnt"
@@ -378,8 +385,9 @@ _kill_podvolfs() {
 	_pvf_wait_exit "$pid" 10 || _fail "podvolfs (pid $pid) survived SIG$sig"
 	wait "$pid" 2>/dev/null || true
 	_pvf_forget "$i"
-	# a dead daemon leaves an unconnected mount behind
-	if _is_podvolfs_mount "$mnt"; then
+	# a dead daemon leaves an unconnected mount behind, which the next
+	# daemon replaces; detached here unless the case wants it left
+	if [ "$leave" != leave ] && _is_podvolfs_mount "$mnt"; then
 		fusermount3 -u -z "$mnt" || umount -l "$mnt"
 	fi
 }
