@@ -104,6 +104,9 @@ struct spec_volume_mount {
 struct spec_container {
 	char *name;
 	bool init;				/* from initContainers */
+	/* resources.limits.memory, when given and not zero */
+	bool has_memory_limit;
+	struct quantity memory_limit;
 	struct spec_env *env;
 	size_t n_env;
 	struct spec_volume_mount *mounts;

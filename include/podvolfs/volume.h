@@ -56,6 +56,8 @@ struct volume_ctx {
 	bool has_fs_group;
 	gid_t fs_group;
 	uint64_t memory_limit;		/* bytes; a Memory emptyDir's ceiling */
+	/* bytes; the pod's memory limit from its containers', or 0 */
+	uint64_t pod_memory_limit;
 	/* seconds a hostPath's attributes, names and pages may be cached */
 	double hostpath_cache;
 	bool allow_local_git;		/* file:// and local paths as gitRepo */

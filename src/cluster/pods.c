@@ -247,6 +247,31 @@ static void volume_changed(void *arg)
 		return;
 }
 
+/*
+ * The pod's memory limit as the kubelet sizes its cgroup, and so its
+ * Memory emptyDirs' tmpfs: when every container, init containers
+ * included, has resources.limits.memory, the larger of the app
+ * containers' sum and the largest init container's; else 0, none.
+ */
+static uint64_t pod_memory_limit(const struct spec_pod *sp)
+{
+	uint64_t sum = 0, init = 0;
+
+	for (size_t i = 0; i < sp->n_containers; i++) {
+		const struct spec_container *ct = &sp->containers[i];
+		uint64_t v;
+
+		if (!ct->has_memory_limit)
+			return 0;
+		v = (uint64_t)quantity_value(&ct->memory_limit);
+		if (ct->init)
+			init = v > init ? v : init;
+		else
+			sum = sum + v < sum ? UINT64_MAX : sum + v;
+	}
+	return sum > init ? sum : init;
+}
+
 int pod_start(struct cluster *c, const struct spec_pod *sp,
 		     struct pod **out)
 {
@@ -259,6 +284,7 @@ int pod_start(struct cluster *c, const struct spec_pod *sp,
 		.has_fs_group = sp->has_fs_group,
 		.fs_group = sp->fs_group,
 		.memory_limit = c->memory_limit,
+		.pod_memory_limit = pod_memory_limit(sp),
 		.hostpath_cache = c->hostpath_cache,
 		.allow_local_git = c->allow_local_git,
 		.git_timeout = c->git_timeout,

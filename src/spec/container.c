@@ -351,6 +351,43 @@ static bool name_taken(const struct name_scope *s, const char *name)
 	       strmap_find(&s->seen, name, len, NULL);
 }
 
+static const char *const resources_fields[] = { "limits", "requests",
+	"claims", NULL };
+
+/*
+ * resources.limits.memory, the one resource podvolfs uses: it bounds the
+ * pod's Memory emptyDirs as it bounds their tmpfs. Errors are on the
+ * apiserver's path, "resources.limits[memory]".
+ */
+static void resources_decode(struct spec_ctx *c, yaml_node_t *item,
+			     struct spec_container *ct)
+{
+	yaml_node_t *res = spec_get_map(c, item, "resources", NULL), *limits;
+	size_t mark, lmark;
+	struct spec_field f;
+
+	if (!res)
+		return;
+	mark = spec_path_key(&c->path, "resources");
+	spec_map_check(c, res, resources_fields);
+	limits = spec_get_map(c, res, "limits", NULL);
+	if (limits)
+		spec_map_find(c, limits, "memory", &f);
+	if (limits && f.val) {
+		lmark = spec_path_key(&c->path, "limits");
+		spec_path_bracket(&c->path, "memory");
+		if (spec_quantity_value(c, &f, &ct->memory_limit) &&
+		    quantity_is_negative(&ct->memory_limit))
+			spec_err_invalid(c, &f.mark,
+					 (const char *)f.val->data.scalar.value,
+					 "must be greater than or equal to 0");
+		else if (quantity_value(&ct->memory_limit) > 0)
+			ct->has_memory_limit = true;
+		spec_path_reset(&c->path, lmark);
+	}
+	spec_path_reset(&c->path, mark);
+}
+
 static int container_decode(struct spec_ctx *c, yaml_node_t *item, size_t i,
 			    struct spec_container *ct,
 			    const struct strmap *volumes,
@@ -367,6 +404,7 @@ static int container_decode(struct spec_ctx *c, yaml_node_t *item, size_t i,
 	}
 	spec_map_check(c, item, container_fields);
 	container_head(c, item, ct, &fn);
+	resources_decode(c, item, ct);
 	rc = envs_decode(c, item, ct);
 	if (!rc)
 		rc = mounts_decode(c, item, ct, volumes);

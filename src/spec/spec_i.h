@@ -245,6 +245,9 @@ int spec_containers_decode(struct spec_ctx *c, yaml_node_t *spec,
  */
 bool spec_quantity_decode(struct spec_ctx *c, yaml_node_t *map,
 			  const char *key, struct quantity *q);
+/* The value of @f, a quantity, parsed into *@q with errors on the current path. */
+bool spec_quantity_value(struct spec_ctx *c, const struct spec_field *f,
+			 struct quantity *q);
 /* hostPath and nfs, as pod volumes and PersistentVolumes have them. */
 void spec_host_path_decode(struct spec_ctx *c, yaml_node_t *m, char **path,
 			   char **type);

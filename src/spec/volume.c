@@ -66,25 +66,20 @@ void spec_check_descending_path(struct spec_ctx *c, const yaml_mark_t *m,
 		spec_err_invalid(c, m, p, "must not contain '..'");
 }
 
-bool spec_quantity_decode(struct spec_ctx *c, yaml_node_t *map,
-			  const char *key, struct quantity *q)
+bool spec_quantity_value(struct spec_ctx *c, const struct spec_field *f,
+			 struct quantity *q)
 {
-	size_t mark = spec_path_key(&c->path, key);
 	const char *why, *text;
-	struct spec_field f;
-	bool ok = false;
 	char *trimmed;
 	size_t len;
+	bool ok = false;
 
-	spec_map_find(c, map, key, &f);
-	if (!f.val)
-		goto out_reset;
-	if (!spec_node_is_text(f.val)) {
-		spec_err_type(c, f.val, "a quantity");
-		goto out_reset;
+	if (!spec_node_is_text(f->val)) {
+		spec_err_type(c, f->val, "a quantity");
+		return false;
 	}
 	/* Quantity's UnmarshalJSON trims spaces before parsing */
-	text = (const char *)f.val->data.scalar.value;
+	text = (const char *)f->val->data.scalar.value;
 	text += strspn(text, " \t\r\n");
 	len = strlen(text);
 	while (len && strchr(" \t\r\n", text[len - 1]))
@@ -92,14 +87,26 @@ bool spec_quantity_decode(struct spec_ctx *c, yaml_node_t *map,
 	trimmed = strndup(text, len);
 	if (!trimmed) {
 		c->oom = true;
-		goto out_reset;
+		return false;
 	}
 	if (quantity_parse(trimmed, q, &why))
-		spec_err_invalid(c, &f.mark, trimmed, why);
+		spec_err_invalid(c, &f->mark, trimmed, why);
 	else
 		ok = true;
 	free(trimmed);
-out_reset:
+	return ok;
+}
+
+bool spec_quantity_decode(struct spec_ctx *c, yaml_node_t *map,
+			  const char *key, struct quantity *q)
+{
+	size_t mark = spec_path_key(&c->path, key);
+	struct spec_field f;
+	bool ok = false;
+
+	spec_map_find(c, map, key, &f);
+	if (f.val)
+		ok = spec_quantity_value(c, &f, q);
 	spec_path_reset(&c->path, mark);
 	return ok;
 }

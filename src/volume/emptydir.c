@@ -62,9 +62,18 @@ int emptydir_setup(const struct spec_volume *sv, const struct volume_ctx *ctx,
 	int rc;
 
 	if (strcmp(medium, "Memory") == 0) {
-		/* Like tmpfs size=: the sizeLimit, clamped to what the daemon may use. */
-		if (!limit || limit > ctx->memory_limit)
-			limit = ctx->memory_limit;
+		/*
+		 * Sized as the kubelet sizes the tmpfs: what the daemon may use
+		 * (the node's allocatable memory), then the pod's memory limit
+		 * and the sizeLimit where each is smaller.
+		 */
+		uint64_t size = ctx->memory_limit;
+
+		if (ctx->pod_memory_limit && ctx->pod_memory_limit < size)
+			size = ctx->pod_memory_limit;
+		if (limit && limit < size)
+			size = limit;
+		limit = size;
 		*out = memory_store_new(ctx->has_fs_group ? 03777 : 01777, 0,
 					ctx->has_fs_group ? ctx->fs_group : 0,
 					limit);
