@@ -127,6 +127,15 @@ static void log_warnings(const char *path, const struct podvolfs_err *warn)
 		log_warn("%s: %u more warnings", path, warn->count - kept);
 }
 
+/* Whether a pod or a storage object running now came from the file @path. */
+static bool file_has_objects(struct cluster *c, const char *path)
+{
+	for (size_t i = 0; i < c->n_pods; i++)
+		if (!strcmp(c->pods[i]->file, path))
+			return true;
+	return storage_from_file(c, path);
+}
+
 static void load_manifest(struct cluster *c, struct manifest *m)
 {
 	char msg[PODVOLFS_ERR_MAX * PODVOLFS_ERR_LEN];
@@ -145,8 +154,11 @@ static void load_manifest(struct cluster *c, struct manifest *m)
 	}
 	m->failed = true;
 	err_join(&err, msg, sizeof(msg));
-	log_err("%s: not applied, its pods are left as they were:\n%s",
-		m->path, msg);
+	if (file_has_objects(c, m->path))
+		log_err("%s: not applied, what it defined is left as it was:\n%s",
+			m->path, msg);
+	else
+		log_err("%s: not applied:\n%s", m->path, msg);
 }
 
 /* What a sync read, indexed; keys and values are the manifests'. */

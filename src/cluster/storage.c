@@ -362,6 +362,22 @@ static void serve_claims(struct cluster *c)
 	}
 }
 
+bool storage_from_file(struct cluster *c, const char *path)
+{
+	struct storage *s = c->storage;
+
+	for (size_t i = 0; i < s->n_pvs; i++)
+		if (s->pvs[i]->file && !strcmp(s->pvs[i]->file, path))
+			return true;
+	for (size_t i = 0; i < s->n_pvcs; i++)
+		if (s->pvcs[i]->file && !strcmp(s->pvcs[i]->file, path))
+			return true;
+	for (size_t i = 0; i < s->n_classes; i++)
+		if (s->classes[i]->file && !strcmp(s->classes[i]->file, path))
+			return true;
+	return false;
+}
+
 /* ---- retries ---- */
 
 /* Whether something waits for @when: any time (@now 0) or by @now. */

@@ -133,6 +133,8 @@ void storage_reconcile(struct cluster *c, bool merge,
 /* merge.c: applies a sync's manifests @m to the objects. Caller holds c->lock. */
 void storage_merge(struct cluster *c, const struct manifest *m, size_t n);
 
+/* Whether a PV, claim or StorageClass came from the manifest @path. */
+bool storage_from_file(struct cluster *c, const char *path);
 /* Whether a failed provisioning or reclaim waits to be tried again. */
 bool storage_waiting(struct cluster *c);
 /* Whether one of them is due now. */

@@ -120,17 +120,34 @@ static const struct kind_def *kind_find(const char *kind)
 	return NULL;
 }
 
-static void api_version_check(struct spec_ctx *c, const struct kind_def *d,
+/*
+ * A kind podvolfs serves, in another version (a removed one, such as
+ * extensions/v1beta1 for Deployment): the apiserver's "no matches" error,
+ * and the version podvolfs reads. Returns true when the version is the
+ * one read: an object of another version is not looked into, so that its
+ * fields give no second, misleading error.
+ */
+static bool api_version_check(struct spec_ctx *c, const struct kind_def *d,
 			      const char *api, const struct spec_field *f)
 {
-	const char *supported[] = { d->api_version, NULL };
+	char qkind[128], qapi[256], qwant[64];
+	bool ok = false;
 
 	spec_path_set(&c->path, "apiVersion");
-	if (!*api)
+	if (!*api) {
 		spec_err_required(c, &f->mark, NULL);
-	else if (strcmp(api, d->api_version) != 0)
-		spec_err_unsupported(c, &f->mark, api, supported);
+	} else if (strcmp(api, d->api_version) != 0) {
+		spec_quote(d->kind, qkind, sizeof(qkind));
+		spec_quote(api, qapi, sizeof(qapi));
+		spec_quote(d->api_version, qwant, sizeof(qwant));
+		spec_ctx_err(c, &f->mark, NULL,
+			     "no matches for kind %s in version %s (podvolfs reads it as apiVersion %s)",
+			     qkind, qapi, qwant);
+	} else {
+		ok = true;
+	}
 	spec_path_reset(&c->path, 0);
+	return ok;
 }
 
 /*
@@ -185,6 +202,7 @@ static int list_load(struct spec_ctx *c, yaml_node_t *root, const char *api,
 	yaml_node_t *meta, *items;
 	int rc = 0;
 
+	/* the items carry their own versions: they are read whatever the List's */
 	api_version_check(c, &list_kind, api, fa);
 	spec_map_check(c, root, list_fields);
 	meta = spec_get_map(c, root, "metadata", NULL);
@@ -239,7 +257,8 @@ static int object_load(struct spec_ctx *c, yaml_node_t *root,
 		rc = skip_notice(c, root, kind, out);
 		goto out_free;
 	}
-	api_version_check(c, d, api, &fa);
+	if (!api_version_check(c, d, api, &fa))
+		goto out_free;
 	spec_map_check(c, root, d->fields);
 	rc = d->load(c, root, out);
 out_free:

@@ -1221,7 +1221,7 @@ static void test_kinds__lists_and_notices(void **state)
 	assert_int_equal(f->objs.pvcs[0].pos.line, 5);
 	refused_one(f, "apiVersion: storage.k8s.io/v1beta1\nkind: StorageClass\n"
 		    "metadata: {name: sc}\nprovisioner: p\n",
-		    "1:13: apiVersion: Unsupported value: \"storage.k8s.io/v1beta1\": supported values: \"storage.k8s.io/v1\"");
+		    "1:13: no matches for kind \"StorageClass\" in version \"storage.k8s.io/v1beta1\" (podvolfs reads it as apiVersion \"storage.k8s.io/v1\")");
 	refused_one(f, "apiVersion: storage.k8s.io/v1\nkind: StorageClass\n"
 		    "metadata: {name: sc}\nprovisioner: p\nspec: {}\n",
 		    "5:1: unknown field \"spec\"");

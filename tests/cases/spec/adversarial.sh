@@ -166,7 +166,7 @@ grep -qxF "$legal:10005:5: duplicate field \"metadata.labels.k0\"" "$TMPD/check.
 	_fail "no error for the duplicate label"
 
 # A live SOURCE: the bad files and the env bomb, then a good manifest 2 s later.
-_allow_log 'error: .*: not applied, its pods are left as they were'
+_allow_log 'error: .*: not applied(, what it defined is left as it was)?:'
 _allow_log '^[^ ]+:[0-9]+:[0-9]+: '
 _allow_log 'warning: pod default/envbomb container "app": RunContainerError: env "V17" is longer than 131072 bytes once expanded'
 _allow_log 'warning: pod default/deepmount container "app": CreateContainerError: mountPath is longer than 4095 bytes'

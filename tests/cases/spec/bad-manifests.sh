@@ -6,7 +6,7 @@
 . "$REPO/tests/lib/common.sh"
 . "$REPO/tests/lib/pods.sh"
 
-_allow_log 'error: .*: not applied, its pods are left as they were'
+_allow_log 'error: .*: not applied:'
 _allow_log '^[^ ]+:[0-9]+:[0-9]+: '
 _allow_log 'error: /'
 

@@ -52,7 +52,7 @@ grep -q '^app  *app  *Ready ' "$MNT/default/loose/status" ||
 _umount_podvolfs
 
 # Strict: the file is refused with that one error.
-_allow_log "podvolfs: error: $(ere_quote "$SRC/loose.yaml"): not applied, its pods are left as they were:\$"
+_allow_log "podvolfs: error: $(ere_quote "$SRC/loose.yaml"): not applied:\$"
 _mount_podvolfs "$SRC" -o field_validation=Strict
 _expect_log "^$(ere_quote "$problem")\$"
 [ ! -e "$MNT/default/loose" ] || _fail "loose is served in Strict mode"

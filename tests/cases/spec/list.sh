@@ -25,7 +25,7 @@ done
 echo kept >"$MNT/shop/cart/volumes/data/f"
 
 # An item turned bad: the file is not applied, the error names the item.
-_allow_log 'error: .*shop.yaml: not applied, its pods are left as they were'
+_allow_log 'error: .*shop.yaml: not applied, what it defined is left as it was:'
 sed -i '72s/^    replicas: 2$/    replicas: -1/' "$SRC/shop.yaml"
 _expect_log "^$SRC/shop.yaml:72:15: items\\[1\\]\\.spec\\.replicas: Invalid value: -1: must be greater than or equal to 0\$"
 _assert_eq "$(cat "$MNT/shop/cart/volumes/data/f")" kept "cart's data while its List is bad"

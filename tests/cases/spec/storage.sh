@@ -10,7 +10,7 @@
 
 _allow_log 'volume type "(persistentVolumeClaim|ephemeral)" is not supported yet'
 _allow_log 'NotSupported: volume "[a-z]+" is of type [a-zA-Z]+, which podvolfs does not serve'
-_allow_log 'error: .*: not applied, its pods are left as they were'
+_allow_log 'error: .*: not applied:'
 _allow_log '^[^ ]+:[0-9]+:[0-9]+: '
 
 # Waits up to 10 s for the daemon's log to hold the fixed string $1.
