@@ -325,6 +325,13 @@ int pod_start(struct cluster *c, const struct spec_pod *sp,
 	if (rc)
 		goto out_remove;
 	__atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
+	path = path_join(p->path, "status.json");
+	rc = path ? tree_add_file(c->tree, path, pod_status_json, p, pod_unref)
+		  : -ENOMEM;
+	free(path);
+	if (rc)
+		goto out_remove;
+	__atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
 	for (size_t i = 0; i < p->n_volumes; i++) {
 		struct volume_info info;
 

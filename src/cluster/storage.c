@@ -472,7 +472,7 @@ void storage_fini(struct cluster *c)
 	free(s->pvs);
 	free(s->pvcs);
 	free(s->classes);
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < 6; i++)
 		free(s->show[i]);
 	free(s->records);
 	free(s->node_name);

@@ -111,7 +111,8 @@ struct storage {
 	pthread_mutex_t jobs_lock;	/* protects jobs' done flags */
 	/* what .podvolfs/ shows: rendered tables and events, under show_lock */
 	pthread_mutex_t show_lock;
-	char *show[3];			/* persistentvolumes, claims, classes; '\t' columns */
+	/* persistentvolumes, claims, classes: '\t' columns, then the same as JSON */
+	char *show[6];
 	struct sevent events[STORAGE_EVENTS];
 	size_t n_events;		/* ring: the newest is at (head + n - 1) */
 	size_t head;

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "cluster_i.h"
+#include "podvolfs/json.h"
 #include "podvolfs/log.h"
 #include "storage_i.h"
 
@@ -157,27 +158,191 @@ static void render_classes(FILE *f, struct storage *s)
 	}
 }
 
+/* ---- the same as JSON, for programs (docs/design/status-json.md) ---- */
+
+static void modes_json(FILE *f, unsigned modes)
+{
+	static const char *const names[] = { "ReadWriteOnce", "ReadOnlyMany",
+					     "ReadWriteMany", "ReadWriteOncePod" };
+	bool first = true;
+
+	fputs(",\"accessModes\":[", f);
+	for (unsigned i = 0; i < 4; i++) {
+		if (!(modes & (1u << i)))
+			continue;
+		if (!first)
+			fputc(',', f);
+		json_str(f, names[i]);
+		first = false;
+	}
+	fputc(']', f);
+}
+
+static void quantity_json(FILE *f, const char *key, const struct quantity *q)
+{
+	char buf[64];
+
+	quantity_format(q, buf, sizeof(buf));
+	fputc(',', f);
+	json_kv(f, key, buf);
+}
+
+static void pv_json(FILE *f, const struct spv *pv)
+{
+	const struct binder_pv *b = &pv->b;
+	const struct spec_pv *sp = b->spec;
+
+	fputc('{', f);
+	json_kv(f, "name", sp->name);
+	quantity_json(f, "capacity", &sp->capacity);
+	modes_json(f, sp->access_modes);
+	fputc(',', f);
+	json_kv(f, "reclaimPolicy", sp->reclaim_policy);
+	fputc(',', f);
+	json_kv(f, "status", b->deleting ? "Terminating" :
+			     binder_pv_phase_name(b->phase));
+	fputc(',', f);
+	json_kv(f, "phase", binder_pv_phase_name(b->phase));
+	fputs(",\"claim\":", f);
+	if (b->has_claim_ref) {
+		fputc('{', f);
+		json_kv(f, "namespace", b->claim_ref.namespace);
+		fputc(',', f);
+		json_kv(f, "name", b->claim_ref.name);
+		fputc(',', f);
+		json_kv(f, "uid", b->claim_ref.uid);
+		fputc('}', f);
+	} else {
+		fputs("null", f);
+	}
+	fputc(',', f);
+	json_kv(f, "storageClass", sp->storage_class);
+	fputc(',', f);
+	json_kv(f, "reason", b->reason);
+	fputc(',', f);
+	json_kv(f, "volumeMode", sp->block ? "Block" : "Filesystem");
+	fputs(",\"source\":{", f);
+	json_kv(f, "type", sp->source);
+	fputc(',', f);
+	json_kv(f, "server", sp->type == SPEC_PV_NFS ? sp->nfs.server : NULL);
+	fputc(',', f);
+	json_kv(f, "path", sp->type == SPEC_PV_NFS ? sp->nfs.path :
+			   sp->type == SPEC_PV_LOCAL ? sp->local.path :
+			   sp->type == SPEC_PV_HOSTPATH ? sp->host_path.path :
+							  NULL);
+	fputs("},", f);
+	json_kv(f, "provisionedBy", pv->provisioned_by);
+	fputs(",\"creationTimestamp\":", f);
+	json_time(f, pv->created);
+	fputc('}', f);
+}
+
+static void pvc_json(FILE *f, const struct spvc *pvc)
+{
+	const struct binder_pvc *b = &pvc->b;
+	bool bound = b->phase == PVC_BOUND;
+
+	fputc('{', f);
+	json_kv(f, "namespace", pvc->ghost.namespace);
+	fputc(',', f);
+	json_kv(f, "name", pvc->ghost.name);
+	fputc(',', f);
+	json_kv(f, "uid", b->uid);
+	fputc(',', f);
+	json_kv(f, "status", b->deleting ? "Terminating" :
+			     binder_pvc_phase_name(b->phase));
+	fputc(',', f);
+	json_kv(f, "phase", binder_pvc_phase_name(b->phase));
+	fputc(',', f);
+	json_kv(f, "volume", bound ? b->volume_name : NULL);
+	if (bound) {
+		quantity_json(f, "capacity", &b->capacity);
+		modes_json(f, b->access_modes);
+	} else {
+		fputs(",\"capacity\":null,\"accessModes\":[]", f);
+	}
+	quantity_json(f, "request", &pvc->ghost.request);
+	fputc(',', f);
+	json_kv(f, "storageClass", b->has_storage_class ? b->storage_class : NULL);
+	fputc(',', f);
+	json_kv(f, "volumeMode", pvc->ghost.block ? "Block" : "Filesystem");
+	fputc(',', f);
+	json_kv(f, "message", b->phase == PVC_BOUND ? "" : pvc->status_msg);
+	fputs(",\"creationTimestamp\":", f);
+	json_time(f, pvc->created);
+	fputc('}', f);
+}
+
+static void class_json(FILE *f, const struct ssc *sc)
+{
+	const struct spec_storage_class *g = &sc->ghost;
+
+	fputc('{', f);
+	json_kv(f, "name", g->name);
+	fputc(',', f);
+	json_kv(f, "provisioner", g->provisioner);
+	fputc(',', f);
+	json_kv(f, "reclaimPolicy", g->reclaim_policy);
+	fputc(',', f);
+	json_kv(f, "volumeBindingMode", g->wait_for_first_consumer ?
+					"WaitForFirstConsumer" : "Immediate");
+	fprintf(f, ",\"allowVolumeExpansion\":%s,\"isDefault\":%s",
+		g->allow_volume_expansion ? "true" : "false",
+		g->is_default ? "true" : "false");
+	fputs(",\"parameters\":{", f);
+	for (size_t i = 0; i < g->n_parameters; i++) {
+		if (i)
+			fputc(',', f);
+		json_kv(f, g->parameters[i].key, g->parameters[i].value);
+	}
+	fputs("},\"creationTimestamp\":", f);
+	json_time(f, sc->b.created);
+	fputc('}', f);
+}
+
+static void render_json(FILE *f, struct storage *s, enum show_table t)
+{
+	size_t n = t == SHOW_PVS ? s->n_pvs : t == SHOW_PVCS ? s->n_pvcs :
+						      s->n_classes;
+
+	fputs("{\"items\":[", f);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fputc(',', f);
+		if (t == SHOW_PVS)
+			pv_json(f, s->pvs[i]);
+		else if (t == SHOW_PVCS)
+			pvc_json(f, s->pvcs[i]);
+		else
+			class_json(f, s->classes[i]);
+	}
+	fputs("]}\n", f);
+}
+
 void storage_render(struct cluster *c)
 {
 	struct storage *s = c->storage;
 	void (*render[3])(FILE *, struct storage *) = { render_pvs, render_pvcs,
 							render_classes };
-	char *text[3] = { NULL };
+	char *text[6] = { NULL };
 
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < 6; i++) {
 		size_t len;
 		FILE *f = open_memstream(&text[i], &len);
 
 		if (!f)
 			continue;
-		render[i](f, s);
+		if (i < 3)
+			render[i](f, s);
+		else
+			render_json(f, s, (enum show_table)(i - 3));
 		if (fclose(f)) {
 			free(text[i]);
 			text[i] = NULL;
 		}
 	}
 	pthread_mutex_lock(&s->show_lock);
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < 6; i++) {
 		if (!text[i])
 			continue;
 		free(s->show[i]);
@@ -337,23 +502,77 @@ static int show_events(void *arg, char **buf, size_t *len)
 	return rc;
 }
 
+/* A JSON table, as rendered by the last pass. */
+static int show_json(void *arg, char **buf, size_t *len)
+{
+	struct show_file *sf = arg;
+	struct storage *s = sf->c->storage;
+	const char *text;
+
+	pthread_mutex_lock(&s->show_lock);
+	text = s->show[3 + sf->table] ? s->show[3 + sf->table] : "{\"items\":[]}\n";
+	*buf = strdup(text);
+	pthread_mutex_unlock(&s->show_lock);
+	if (!*buf)
+		return -ENOMEM;
+	*len = strlen(*buf);
+	return 0;
+}
+
+static int show_events_json(void *arg, char **buf, size_t *len)
+{
+	struct show_file *sf = arg;
+	struct storage *s = sf->c->storage;
+	FILE *f = open_memstream(buf, len);
+
+	if (!f)
+		return -ENOMEM;
+	fputs("{\"items\":[", f);
+	pthread_mutex_lock(&s->show_lock);
+	for (size_t i = 0; i < s->n_events; i++) {
+		const struct sevent *e = &s->events[(s->head + i) % STORAGE_EVENTS];
+
+		fputs(i ? ",{" : "{", f);
+		json_kv(f, "type", e->type);
+		fputc(',', f);
+		json_kv(f, "reason", e->reason);
+		fputc(',', f);
+		json_kv(f, "object", e->object);
+		fputc(',', f);
+		json_kv(f, "message", e->message);
+		fprintf(f, ",\"count\":%u,\"firstTimestamp\":", e->count);
+		json_time(f, e->first);
+		fputs(",\"lastTimestamp\":", f);
+		json_time(f, e->last);
+		fputc('}', f);
+	}
+	pthread_mutex_unlock(&s->show_lock);
+	fputs("]}\n", f);
+	return fclose(f) ? -ENOMEM : 0;
+}
+
 int storage_publish(struct cluster *c)
 {
-	static const char *const names[4] = { ".podvolfs/persistentvolumes",
-		".podvolfs/persistentvolumeclaims", ".podvolfs/storageclasses",
-		".podvolfs/events" };
+	static const char *const names[4] = { "persistentvolumes",
+		"persistentvolumeclaims", "storageclasses", "events" };
+	tree_content_fn text[4] = { show_table, show_table, show_table,
+				    show_events };
+	tree_content_fn json[4] = { show_json, show_json, show_json,
+				    show_events_json };
+	char path[64];
 	int rc = 0;
 
-	for (size_t i = 0; i < 4 && !rc; i++) {
+	for (size_t i = 0; i < 8 && !rc; i++) {
 		struct show_file *sf = malloc(sizeof(*sf));
 
 		if (!sf)
 			return -ENOMEM;
 		sf->c = c;
-		sf->table = (enum show_table)i;
-		rc = tree_add_file(c->tree, names[i],
-				   i == SHOW_EVENTS ? show_events : show_table,
-				   sf, free);
+		sf->table = (enum show_table)(i % 4);
+		snprintf(path, sizeof(path), ".podvolfs/%s%s", names[i % 4],
+			 i < 4 ? "" : ".json");
+		rc = tree_add_file(c->tree, path,
+				   i < 4 ? text[i % 4] : json[i % 4], sf, free);
 		if (rc)
 			free(sf);
 	}
