@@ -562,13 +562,12 @@ static bool set_claim_kept(struct spvc *pvc, const struct manifest *m,
 	return !pvc->delete_when_deleted;
 }
 
-/* The retention policy and ordinal of a StatefulSet's claim. */
+/* The retention policy of a StatefulSet's claim, kept for when the set goes. */
 static void set_claim_policy(struct spvc *pvc, const struct manifest *m,
 			     size_t n)
 {
 	const struct spec_pvc *g = &pvc->ghost;
 	const struct spec_statefulset *ss;
-	size_t len;
 
 	if (!g->owner_kind || strcmp(g->owner_kind, "StatefulSet"))
 		return;
@@ -577,10 +576,6 @@ static void set_claim_policy(struct spvc *pvc, const struct manifest *m,
 		return;
 	pvc->delete_when_deleted = ss->delete_when_deleted;
 	pvc->delete_when_scaled = ss->delete_when_scaled;
-	len = strlen(g->name);
-	while (len && g->name[len - 1] >= '0' && g->name[len - 1] <= '9')
-		len--;
-	pvc->ordinal = (unsigned)strtoul(g->name + len, NULL, 10);
 }
 
 static void merge_pvcs(struct cluster *c, const struct manifest *m, size_t n)

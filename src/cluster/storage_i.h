@@ -67,7 +67,6 @@ struct spvc {
 	/* StatefulSet claims: what the set's retention policy says */
 	bool delete_when_deleted;
 	bool delete_when_scaled;
-	unsigned ordinal;
 	unsigned consumers;		/* pods using it, counted each pass */
 	bool job;			/* a provisioning runs */
 	time_t retry_at;		/* a failed provisioning is tried again then */

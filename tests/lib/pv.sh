@@ -40,19 +40,26 @@ _modes_yaml() {
 	done
 }
 
+# The lines every PV of these cases starts with, up to its source.
+_pv_head() {
+	local name=$1 cap=$2 modes=$3 policy=$4 class=$5
+
+	echo "apiVersion: v1"
+	echo "kind: PersistentVolume"
+	echo "metadata:"
+	echo "  name: $name"
+	echo "spec:"
+	echo "  capacity:"
+	echo "    storage: $cap"
+	_modes_yaml "$modes"
+	echo "  persistentVolumeReclaimPolicy: $policy"
+	echo "  storageClassName: \"$class\""
+}
+
 pv_hostpath() {
 	local name=$1 cap=$2 modes=$3 policy=$4 path=$5 class=${6:-} extra=${7:-}
 	{
-		echo "apiVersion: v1"
-		echo "kind: PersistentVolume"
-		echo "metadata:"
-		echo "  name: $name"
-		echo "spec:"
-		echo "  capacity:"
-		echo "    storage: $cap"
-		_modes_yaml "$modes"
-		echo "  persistentVolumeReclaimPolicy: $policy"
-		echo "  storageClassName: \"$class\""
+		_pv_head "$name" "$cap" "$modes" "$policy" "$class"
 		echo "  hostPath:"
 		echo "    path: $path"
 		echo "    type: DirectoryOrCreate"
@@ -64,16 +71,7 @@ pv_nfs() {
 	local name=$1 cap=$2 modes=$3 policy=$4 server=$5 path=$6 class=${7:-}
 	local extra=${8:-}
 	{
-		echo "apiVersion: v1"
-		echo "kind: PersistentVolume"
-		echo "metadata:"
-		echo "  name: $name"
-		echo "spec:"
-		echo "  capacity:"
-		echo "    storage: $cap"
-		_modes_yaml "$modes"
-		echo "  persistentVolumeReclaimPolicy: $policy"
-		echo "  storageClassName: \"$class\""
+		_pv_head "$name" "$cap" "$modes" "$policy" "$class"
 		echo "  nfs:"
 		echo "    server: $server"
 		echo "    path: $path"
