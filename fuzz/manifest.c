@@ -8,7 +8,8 @@
  *
  *   - a file is taken whole or not at all: on an error nothing is added
  *     and there is a message, on success there is none;
- *   - every message names the file and is one line (err.h);
+ *   - every message names the file and is one line, without control
+ *     bytes (err.h);
  *   - Warn and Ignore differ only by the warnings about unknown fields,
  *     and Strict refuses a file exactly when there are such warnings (or
  *     when the others refuse it), taking the same objects otherwise;
@@ -58,8 +59,10 @@ static void messages_check(const struct podvolfs_err *e, const char *path)
 	for (size_t i = 0; i < kept; i++) {
 		FUZZ_CHECK(!strncmp(e->msg[i], path, len) && e->msg[i][len] == ':',
 			   "message does not name the file: %s", e->msg[i]);
-		FUZZ_CHECK(!strchr(e->msg[i], '\n'),
-			   "message of more than one line: %s", e->msg[i]);
+		for (const char *p = e->msg[i]; *p; p++)
+			FUZZ_CHECK((unsigned char)*p >= 0x20 && *p != 0x7f,
+				   "message with control byte %#x: %s",
+				   (unsigned char)*p, e->msg[i]);
 	}
 }
 
