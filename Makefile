@@ -7,6 +7,10 @@
 #   make install         daemon, mount helper and man pages under $(DESTDIR)$(PREFIX)
 #   make bench           benchmarks against native, bindfs, mergerfs, tmpfs, rclone
 #                        (QUICK=1: smaller sizes, under 3 minutes; see bench/run)
+#   make fuzz            builds the fuzz targets of fuzz/ with clang, libFuzzer,
+#                        ASan and UBSan (build-fuzz/) and runs each for
+#                        FUZZ_SECONDS; fails on a crash, leak or timeout and
+#                        names the input (see fuzz/run, docs/design/fuzzing.md)
 
 # Installation prefix for the daemon and man pages.
 PREFIX ?= /usr/local
@@ -28,6 +32,10 @@ BUILD ?= build-asan
 endif
 # V=1 prints whole compiler command lines.
 V ?=
+# The compiler of 'make fuzz', which needs libFuzzer (Debian: clang).
+FUZZ_CC ?= clang
+# Seconds each fuzz target runs in 'make fuzz'.
+FUZZ_SECONDS ?= 60
 
 VERSION := 0.1.0
 PKG_CONFIG ?= pkg-config
@@ -36,7 +44,7 @@ PKGS := fuse3 libgit2 libnfs yaml-0.1
 # Goals that build nothing themselves: check, demo and bench first install
 # what is missing (tests/lib/install-deps) and then build in a sub-make, so
 # the libraries are looked for only by goals that compile in this make.
-NO_BUILD_GOALS := clean install-deps check test check-asan demo bench uninstall
+NO_BUILD_GOALS := clean install-deps check test check-asan demo bench fuzz uninstall
 ifneq ($(filter-out $(NO_BUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
 MISSING_PKGS := $(strip $(foreach p,$(PKGS) $(if $(filter unit check,$(MAKECMDGOALS)),cmocka),$(if $(shell $(PKG_CONFIG) --exists $(p) 2>/dev/null && echo y),,$(p))))
 ifneq ($(MISSING_PKGS),)
@@ -72,8 +80,13 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 HELPERS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
+# Each fuzz/<target>.c but common.c is a libFuzzer target.
+FUZZ_TARGETS := $(filter-out common,$(basename $(notdir $(wildcard fuzz/*.c))))
+# make check replays the fuzz inputs through the targets built by $(CC).
+FUZZ_REPLAY_OBJS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%.o) $(BUILD)/fuzz/common.o
 
-.PHONY: all lib unit helpers check test check-asan demo bench install uninstall install-deps clean
+.PHONY: all lib unit helpers check test check-asan demo bench fuzz fuzz-targets \
+	install uninstall install-deps clean
 
 all: $(BUILD)/podvolfs
 
@@ -94,6 +107,18 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libpodvolfs.a
 	$(Q_CC)$(CC) $(FINAL_CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka) -MMD -MP $< \
 		-o $@ $(FINAL_LDFLAGS) $(BUILD)/libpodvolfs.a $(FINAL_LIBS) \
 		$(shell $(PKG_CONFIG) --libs cmocka)
+
+# Every target defines LLVMFuzzerTestOneInput: renamed fuzz_<target> here,
+# so that one program can replay them all.
+$(BUILD)/fuzz/%.o: fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(Q_CC)$(CC) $(FINAL_CFLAGS) -DLLVMFuzzerTestOneInput=fuzz_$* -MMD -MP -c $< -o $@
+
+$(BUILD)/tests/unit/test_fuzz: tests/unit/test_fuzz.c $(FUZZ_REPLAY_OBJS) $(BUILD)/libpodvolfs.a
+	@mkdir -p $(dir $@)
+	$(Q_CC)$(CC) $(FINAL_CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka) -MMD -MP $< \
+		-o $@ $(FINAL_LDFLAGS) $(FUZZ_REPLAY_OBJS) $(BUILD)/libpodvolfs.a \
+		$(FINAL_LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
 
 $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
@@ -125,6 +150,47 @@ bench: install-deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) QUICK=$(QUICK) bench/run
 
+# ---- fuzzing ----
+#
+# The library and the targets are built by $(FUZZ_CC) with ASan and UBSan
+# into build-fuzz/, the library with libFuzzer's coverage instrumentation
+# only, each target linked with libFuzzer's main.
+FUZZ_BUILD := build-fuzz
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FUZZ_CFLAGS = $(STD) $(WARN) -O1 -g $(FUZZ_SAN) $(CFLAGS) $(DEPS_CFLAGS) \
+	-Iinclude -DPODVOLFS_VERSION='"$(VERSION)"'
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/%)
+
+ifneq ($(filter fuzz-targets $(FUZZ_BUILD)/%,$(MAKECMDGOALS)),)
+ifeq ($(shell command -v $(FUZZ_CC) 2>/dev/null),)
+$(error no $(FUZZ_CC) for the fuzz targets: run 'make install-deps' as root (tests/lib/deps lists clang); 'make fuzz' does that by itself)
+endif
+endif
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZ_BUILD)/libpodvolfs.a: $(FUZZ_LIB_OBJS)
+	$(Q_AR)$(AR) rcs $@ $^
+
+$(FUZZ_BINS): $(FUZZ_BUILD)/fuzz/%: $(FUZZ_BUILD)/fuzz/%.o $(FUZZ_BUILD)/fuzz/common.o \
+		$(FUZZ_BUILD)/libpodvolfs.a | $(FUZZ_BUILD)/.gitignore
+	$(Q_LD)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(FINAL_LIBS)
+
+# build-fuzz/ keeps corpora and crashes between runs: git is told to ignore it.
+$(FUZZ_BUILD)/.gitignore:
+	@mkdir -p $(dir $@)
+	@echo '*' >$@
+
+fuzz-targets: $(FUZZ_BINS)
+
+fuzz: install-deps
+	@$(MAKE) --no-print-directory fuzz-targets
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run $(FUZZ_TARGETS)
+
 install: all
 	install -D -m 0755 $(BUILD)/podvolfs $(DESTDIR)$(SBINDIR)/podvolfs
 	@# mount(8) runs helpers with its own PATH: name the daemon by its path.
@@ -142,6 +208,8 @@ uninstall:
 		$(DESTDIR)$(SBINDIR)/podvolfs-bind $(DESTDIR)$(MANDIR)/man8/podvolfs-bind.8
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan $(FUZZ_BUILD)
 
--include $(LIB_OBJS:.o=.d) $(BUILD)/src/main.d $(UNITS:=.d) $(HELPERS:=.d)
+-include $(LIB_OBJS:.o=.d) $(BUILD)/src/main.d $(UNITS:=.d) $(HELPERS:=.d) \
+	$(FUZZ_REPLAY_OBJS:.o=.d) $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_BINS:=.d) \
+	$(FUZZ_BUILD)/fuzz/common.d

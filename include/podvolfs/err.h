@@ -37,7 +37,9 @@ bool err_isset(const struct podvolfs_err *err);
 
 /*
  * Adds one message, prefixed with "FILE:LINE:COL: " when @pos names a file
- * and with "FIELD: " when @field is not NULL. Longer messages are truncated.
+ * and with "FIELD: " when @field is not NULL. Control bytes are escaped
+ * ("\n", "\x1b"), so that the message is one line whatever the file name or
+ * the manifest's keys hold. Longer messages are truncated.
  * @err may be NULL, in which case nothing happens. Can't fail.
  */
 void err_add(struct podvolfs_err *err, const struct spec_pos *pos,

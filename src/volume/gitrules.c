@@ -264,13 +264,15 @@ int git_sync_period_parse(const char *text, double *seconds, char *msg,
 		goto out_invalid;
 	while (*p) {
 		size_t best = 0, k = 0;
+		size_t num = strspn(p, "0123456789");
 		char *end;
 		double v;
 
-		if (!isdigit((unsigned char)*p) && *p != '.')
-			goto out_invalid;
+		/* Go's [0-9]*(.[0-9]*)?: strtod would also take "1e3", "0x10" */
+		if (p[num] == '.')
+			num += 1 + strspn(p + num + 1, "0123456789");
 		v = strtod(p, &end);
-		if (end == p)
+		if (end == p || end != p + num)
 			goto out_invalid;
 		p = end;
 		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {

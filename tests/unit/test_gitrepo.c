@@ -207,6 +207,12 @@ static void test_sync_period__go_durations(void **state)
 	check_period("s", -1);
 	check_period("", -1);
 	check_period("10x", -1);
+	/* strtod's syntax beyond Go's: exponents, hex */
+	check_period(".7m.7m.7e7m", -1);
+	check_period("1e3s", -1);
+	check_period("0x10s", -1);
+	check_period("5.s", 5);
+	check_period(".5m", 30);
 }
 
 static void test_retry__what_may_heal(void **state)

@@ -1019,6 +1019,32 @@ static void test_spec__template_warns_once(void **state)
 	assert_string_equal(f->warn.msg[0], want);
 }
 
+/*
+ * Keys are any text: a newline in one, echoed in a message, is escaped as
+ * Go's %q escapes it, so that the message stays one line in a log.
+ */
+static void test_spec__messages_are_one_line(void **state)
+{
+	struct fixture *f = *state;
+	const char *path = scratch_file(f, "keys.json",
+		"{\"apiVersion\": \"v1\", \"kind\": \"Pod\",\n"
+		" \"metadata\": {\"name\": \"p\", \"a\\nb\": 1,\n"
+		"  \"labels\": {\"c\\u001bd\": [1]}},\n"
+		" \"spec\": {\"containers\": [{\"name\": \"app\", \"image\": \"i\"}]}}\n");
+	char want[512];
+
+	assert_int_equal(load(f, path), -EINVAL);
+	assert_int_equal(f->warn.count, 1);
+	snprintf(want, sizeof(want), "%s:2:28: unknown field \"metadata.a\\nb\"",
+		 path);
+	assert_string_equal(f->warn.msg[0], want);
+	assert_int_equal(f->err.count, 1);
+	snprintf(want, sizeof(want),
+		 "%s:3:26: metadata.labels[c\\x1bd]: Invalid value: a list: expected a string",
+		 path);
+	assert_string_equal(f->err.msg[0], want);
+}
+
 static void test_spec__missing_source(void **state)
 {
 	struct fixture *f = *state;
@@ -1062,6 +1088,7 @@ int main(void)
 		T(test_spec__limits_refuse_past_the_edge),
 		T(test_spec__duplicate_among_many_keys),
 		T(test_spec__missing_source),
+		T(test_spec__messages_are_one_line),
 #undef T
 	};
 
