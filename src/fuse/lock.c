@@ -14,6 +14,13 @@
  * other, as they would on a bind mount. Other stores get a memfd per
  * locked object, shared by all views of it.
  *
+ * The kernel says when a process's POSIX locks go (flush, at any close),
+ * but not when an OFD lock's owner, an open file, goes: its last close
+ * sends only release. So every owner remembers the open file it was made
+ * through, and release drops the owners made through that file. A POSIX
+ * owner is never among them by then: the process closed the file to let
+ * it go, and that close's flush dropped the owner already.
+ *
  * The trade-off: one host fd per (object, lock owner) and per flock'ed open
  * file, held while the owner keeps its locks or the file stays open.
  */
@@ -36,6 +43,7 @@ struct lk_owner {
 	struct lk_owner *next;		/* protected by lk_table.lock */
 	uint64_t owner;			/* POSIX lock owner; 0 for flock */
 	const void *handle;		/* flock: the open file; NULL for POSIX */
+	const void *via;		/* the open file it was made through */
 	int fd;				/* holds the owner's locks; owned */
 };
 
@@ -159,9 +167,13 @@ static int lk_carrier(struct lk_node *n, int carrier)
 	return n->memfd;
 }
 
-/* Called with lk_table.lock held. Finds or makes the owner's description. */
+/*
+ * Called with lk_table.lock held. Finds or makes the owner's description;
+ * a new one is made through the open file @via.
+ */
 static int lk_owner_get(struct lk_node *n, int carrier, uint64_t owner,
-			const void *handle, struct lk_owner **out)
+			const void *handle, const void *via,
+			struct lk_owner **out)
 {
 	struct lk_owner *o = lk_owner_find(n, owner, handle);
 	int fd;
@@ -184,6 +196,7 @@ static int lk_owner_get(struct lk_node *n, int carrier, uint64_t owner,
 	}
 	o->owner = owner;
 	o->handle = handle;
+	o->via = via;
 	o->next = n->owners;
 	n->owners = o;
 	*out = o;
@@ -240,7 +253,7 @@ out_unlock:
 }
 
 int lock_posix_set(struct snode *sn, int carrier, uint64_t owner,
-		   const struct flock *lk)
+		   const void *handle, const struct flock *lk)
 {
 	struct flock l = *lk;
 	struct lk_owner *o;
@@ -259,7 +272,7 @@ int lock_posix_set(struct snode *sn, int carrier, uint64_t owner,
 			rc = -ENOMEM;
 			goto out_unlock;
 		}
-		rc = lk_owner_get(n, carrier, owner, NULL, &o);
+		rc = lk_owner_get(n, carrier, owner, NULL, handle, &o);
 		if (rc) {
 			lk_node_maybe_free(n);
 			goto out_unlock;
@@ -309,7 +322,7 @@ int lock_flock(struct snode *sn, int carrier, const void *handle, int op)
 		rc = -ENOMEM;
 		goto out_unlock;
 	}
-	rc = lk_owner_get(n, carrier, 0, handle, &o);
+	rc = lk_owner_get(n, carrier, 0, handle, handle, &o);
 	if (rc) {
 		lk_node_maybe_free(n);
 		goto out_unlock;
@@ -325,18 +338,21 @@ out_unlock:
 	return rc;
 }
 
-void lock_flock_release(struct snode *sn, const void *handle)
+void lock_release_handle(struct snode *sn, const void *handle)
 {
-	struct lk_owner *o;
+	struct lk_owner *o, *next;
 	struct lk_node *n;
 
 	if (!__atomic_load_n(&lk_table.count, __ATOMIC_RELAXED))
 		return;
 	pthread_mutex_lock(&lk_table.lock);
 	n = lk_node_find(sn);
-	o = n ? lk_owner_find(n, 0, handle) : NULL;
-	if (o)
-		lk_owner_drop(n, o);
+	for (o = n ? n->owners : NULL; o; o = next) {
+		next = o->next;
+		/* dropping the last owner frees @n, and then next is NULL */
+		if (o->via == handle)
+			lk_owner_drop(n, o);
+	}
 	pthread_mutex_unlock(&lk_table.lock);
 }
 

@@ -29,12 +29,13 @@ int lock_posix_get(struct snode *sn, int carrier, uint64_t owner,
 		   struct flock *lk);
 
 /*
- * F_SETLK for @owner (the kernel's lock_owner) on @sn: takes, changes or
- * drops (F_UNLCK) the record lock @lk without waiting. Returns 0, -EAGAIN
- * when another owner holds a conflicting lock, or -errno.
+ * F_SETLK for @owner (the kernel's lock_owner) on @sn, asked through the
+ * open file @handle: takes, changes or drops (F_UNLCK) the record lock @lk
+ * without waiting. Returns 0, -EAGAIN when another owner holds a
+ * conflicting lock, or -errno.
  */
 int lock_posix_set(struct snode *sn, int carrier, uint64_t owner,
-		   const struct flock *lk);
+		   const void *handle, const struct flock *lk);
 
 /* Drops every record lock @owner holds on @sn (close of any of its fds). Can't fail. */
 void lock_posix_release(struct snode *sn, uint64_t owner);
@@ -45,8 +46,12 @@ void lock_posix_release(struct snode *sn, uint64_t owner);
  */
 int lock_flock(struct snode *sn, int carrier, const void *handle, int op);
 
-/* Drops @handle's flock (its last close). Can't fail. */
-void lock_flock_release(struct snode *sn, const void *handle);
+/*
+ * The last close of the open file @handle: drops its flock and the record
+ * locks of owners first seen through it, which are its OFD locks (the
+ * kernel names no owner then). Can't fail.
+ */
+void lock_release_handle(struct snode *sn, const void *handle);
 
 /* Drops every lock left, at unmount, before the stores go. Can't fail. */
 void lock_table_clear(void);

@@ -836,8 +836,8 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 
 	(void)ino;
 	if (fh->view) {
-		/* The last close of an open file drops its flock. */
-		lock_flock_release(fh->sf->node, fh);
+		/* The last close of an open file drops its flock and OFD locks. */
+		lock_release_handle(fh->sf->node, fh);
 		fh->view->store->ops->release(fh->view->store, fh->sf);
 	}
 	handle_free(fh);
@@ -1417,7 +1417,7 @@ static void op_setlk(fuse_req_t req, fuse_ino_t ino,
 	}
 	for (;;) {
 		rc = lock_posix_set(fh->sf->node, fh->sf->fd, fi->lock_owner,
-				    lock);
+				    fh, lock);
 		if (rc != -EAGAIN || !sleep)
 			break;
 		if (!lock_backoff(req, &delay)) {

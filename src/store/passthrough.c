@@ -53,10 +53,15 @@ struct pt_xattr_args {
 	uint32_t flags;
 };
 
-/* open(2) flags a caller may pass on; others are dropped. */
+/*
+ * open(2) flags a caller may pass on; others are dropped. O_DIRECT is
+ * dropped too: the kernel already serves such a file uncached on the mount,
+ * but the data of a write sits in libfuse's request buffer just after the
+ * headers, never aligned as the host requires for O_DIRECT, so every write
+ * failed with EINVAL (as fuse-overlayfs and bindfs found, and drop it too).
+ */
 #define PT_OPEN_FLAGS	(O_ACCMODE | O_APPEND | O_NONBLOCK | O_SYNC | \
-			 O_DSYNC | O_DIRECT | O_LARGEFILE | O_NOATIME | \
-			 O_TRUNC)
+			 O_DSYNC | O_LARGEFILE | O_NOATIME | O_TRUNC)
 
 static const struct store_ops pt_ops;
 
