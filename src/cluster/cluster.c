@@ -63,7 +63,11 @@ static void manifests_free(struct manifest *m, size_t n)
 	free(m);
 }
 
-/* The manifest files of SOURCE, sorted, not yet read. */
+/*
+ * The manifest files of SOURCE, sorted, not yet read. A SOURCE that is no
+ * longer what it was at start (a directory replaced by a file) cannot be
+ * read: read as it is now, it would remove every pod of the files it held.
+ */
 static int list_manifests(struct cluster *c, struct manifest **out, size_t *n)
 {
 	struct manifest *m = NULL;
@@ -74,6 +78,8 @@ static int list_manifests(struct cluster *c, struct manifest **out, size_t *n)
 
 	if (stat(c->source, &st))
 		return -errno;
+	if (!S_ISDIR(st.st_mode) != !c->source_is_dir)
+		return c->source_is_dir ? -ENOTDIR : -EISDIR;
 	if (!S_ISDIR(st.st_mode)) {
 		m = calloc(1, sizeof(*m));
 		if (!m || !(m->path = strdup(c->source))) {
@@ -347,10 +353,16 @@ int cluster_sync(struct cluster *c)
 	pthread_mutex_lock(&c->lock);
 	rc = list_manifests(c, &m, &n);
 	if (rc) {
-		log_err("%s: cannot read: %s; nothing changed", c->source,
-			strerror(-rc));
+		/* the watch thread tries again each second: said once */
+		if (!c->source_failed)
+			log_err("%s: cannot read: %s; nothing changed", c->source,
+				strerror(-rc));
+		c->source_failed = true;
 		goto out_unlock;
 	}
+	if (c->source_failed)
+		log_notice("%s: can be read again", c->source);
+	c->source_failed = false;
 	for (size_t i = 0; i < n; i++) {
 		/* files not read would count as emptied: change nothing */
 		if (stopping(c))
@@ -389,6 +401,7 @@ struct cluster *cluster_new(const struct cluster_config *cfg,
 			    struct tree *tree)
 {
 	struct cluster *c = calloc(1, sizeof(*c));
+	struct stat st;
 	int err;
 
 	if (!c)
@@ -398,6 +411,7 @@ struct cluster *cluster_new(const struct cluster_config *cfg,
 	c->source = strdup(cfg->source);
 	if (!c->source)
 		goto out_errno;
+	c->source_is_dir = stat(c->source, &st) == 0 && S_ISDIR(st.st_mode);
 	c->state = state_open(cfg->state_dir);
 	if (!c->state)
 		goto out_errno;
@@ -443,28 +457,68 @@ out_errno:
 	return NULL;
 }
 
+/* The inotify descriptor of the watch thread, and the directory it watches. */
+struct watch {
+	int fd;				/* -1: none */
+	dev_t dev;
+	ino_t ino;
+};
+
 /* What inotify watches: SOURCE itself, or the directory of a SOURCE file. */
-static int watch_source(struct cluster *c)
+static void watched_dir(struct cluster *c, char *dir, size_t len)
+{
+	snprintf(dir, len, "%s", c->source);
+	if (!c->source_is_dir) {
+		*strrchr(dir, '/') = '\0';
+		if (!dir[0])
+			snprintf(dir, len, "/");
+	}
+}
+
+static int watch_source(struct cluster *c, struct watch *w)
 {
 	const uint32_t mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
 			      IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF;
 	char dir[PATH_MAX];
 	struct stat st;
-	int fd;
+	int fd, rc;
 
+	watched_dir(c, dir, sizeof(dir));
 	fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	if (fd < 0)
 		return -errno;
-	snprintf(dir, sizeof(dir), "%s", c->source);
-	if (stat(c->source, &st) == 0 && !S_ISDIR(st.st_mode))
-		*strrchr(dir, '/') = '\0';
-	if (inotify_add_watch(fd, dir[0] ? dir : "/", mask) < 0) {
-		int rc = -errno;
-
+	if (inotify_add_watch(fd, dir, mask) < 0 || stat(dir, &st)) {
+		rc = -errno;
 		close(fd);
 		return rc;
 	}
-	return fd;
+	w->fd = fd;
+	w->dev = st.st_dev;
+	w->ino = st.st_ino;
+	return 0;
+}
+
+/*
+ * Watches SOURCE again when the directory watched is no longer the one at
+ * its path: deleted or moved away, and another made in its place. A watch
+ * that cannot be made now is tried again after the next sync.
+ */
+static void rewatch(struct cluster *c, struct watch *w)
+{
+	struct watch fresh;
+	char dir[PATH_MAX];
+	struct stat st;
+
+	watched_dir(c, dir, sizeof(dir));
+	if (stat(dir, &st) || (w->fd >= 0 && st.st_dev == w->dev &&
+			       st.st_ino == w->ino))
+		return;
+	if (watch_source(c, &fresh))
+		return;
+	if (w->fd >= 0)
+		close(w->fd);
+	*w = fresh;
+	log_notice("%s: watched for changes again", dir);
 }
 
 static void drain(int fd)
@@ -476,19 +530,21 @@ static void drain(int fd)
 }
 
 /*
- * How long the watch thread may sleep: replaced views are swept, and failed
- * provisionings and reclaims tried again, each second.
+ * How long the watch thread may sleep: replaced views are swept, failed
+ * provisionings and reclaims tried again, and a SOURCE that could not be
+ * read read again, each second.
  */
-static int sleep_ms(struct cluster *c, bool pending)
+static int sleep_ms(struct cluster *c, bool pending, bool *retry_sync)
 {
 	bool retired;
 
 	pthread_mutex_lock(&c->lock);
 	retired = c->n_retired > 0 || storage_waiting(c);
+	*retry_sync = c->source_failed;
 	pthread_mutex_unlock(&c->lock);
 	if (pending)
 		return 200;
-	return retired ? 1000 : -1;
+	return retired || *retry_sync ? 1000 : -1;
 }
 
 /*
@@ -499,29 +555,34 @@ static int sleep_ms(struct cluster *c, bool pending)
 static void *watch_thread(void *arg)
 {
 	struct cluster *c = arg;
-	int ifd = watch_source(c);
+	struct watch w = { .fd = -1 };
 	struct pollfd pfd[3] = {
 		{ .fd = c->wake_fd, .events = POLLIN },
 		{ .fd = c->event_fd, .events = POLLIN },
-		{ .fd = ifd, .events = POLLIN },
+		{ .fd = -1, .events = POLLIN },
 	};
-	bool pending = false;
+	bool pending = false, retry_sync;
+	int rc = watch_source(c, &w);
 
-	if (ifd < 0)
+	if (rc)
 		log_warn("%s: not watched for changes (%s); send SIGHUP to reload",
-			 c->source, strerror(-ifd));
+			 c->source, strerror(-rc));
 	while (!__atomic_load_n(&c->stopping, __ATOMIC_ACQUIRE)) {
-		int n = poll(pfd, ifd < 0 ? 2 : 3, sleep_ms(c, pending));
+		int timeout = sleep_ms(c, pending, &retry_sync);
+		int n;
 
-		if (n == 0 && !pending) {
+		/* a negative fd is left out of poll */
+		pfd[2].fd = w.fd;
+		n = poll(pfd, 3, timeout);
+		if (n == 0 && !pending)
 			pods_update(c);
-			continue;
-		}
-		if (n == 0) {
+		if (n == 0 && (pending || retry_sync)) {
 			pending = false;
 			cluster_sync(c);
-			continue;
+			rewatch(c, &w);
 		}
+		if (n <= 0)
+			continue;
 		if (pfd[0].revents & POLLIN) {
 			drain(c->wake_fd);
 			pending = true;
@@ -530,13 +591,13 @@ static void *watch_thread(void *arg)
 			drain(c->event_fd);
 			pods_update(c);
 		}
-		if (ifd >= 0 && (pfd[2].revents & POLLIN)) {
-			drain(ifd);
+		if (w.fd >= 0 && (pfd[2].revents & POLLIN)) {
+			drain(w.fd);
 			pending = true;
 		}
 	}
-	if (ifd >= 0)
-		close(ifd);
+	if (w.fd >= 0)
+		close(w.fd);
 	return NULL;
 }
 

@@ -63,6 +63,7 @@ struct view_volume {
 /* The cluster: see cluster.c (the sync, the watch thread) and pods.c. */
 struct cluster {
 	char *source;
+	bool source_is_dir;		/* what SOURCE was when the daemon started */
 	struct state *state;
 	uint64_t memory_limit;
 	double hostpath_cache;
@@ -82,6 +83,7 @@ struct cluster {
 	size_t n_pods;			/* protected by lock */
 	size_t cap_pods;		/* protected by lock */
 	bool synced;			/* protected by lock: a sync has run */
+	bool source_failed;		/* protected by lock: the last sync could not list SOURCE */
 	uint32_t next_vol_id;		/* protected by lock */
 	/*
 	 * Views replaced by a volume's new content, each with a reference,

@@ -182,6 +182,22 @@ static void write_class(FILE *f, const struct ssc *sc)
 	fputc('\n', f);
 }
 
+/*
+ * A failed write leaves the file as it was, whole; the watch thread tries
+ * again each second (storage_due()), so the failure is logged once and the
+ * recovery once.
+ */
+static int records_failed(struct cluster *c, int rc)
+{
+	struct storage *s = c->storage;
+
+	if (!s->unsaved)
+		log_err("%s/objects/%s: cannot write: %s; it keeps what it held, and writing is tried again each second",
+			state_dir(c->state), RECORDS, strerror(-rc));
+	s->unsaved = true;
+	return rc;
+}
+
 int records_save(struct cluster *c)
 {
 	struct storage *s = c->storage;
@@ -192,7 +208,7 @@ int records_save(struct cluster *c)
 
 	f = open_memstream(&buf, &len);
 	if (!f)
-		return -ENOMEM;
+		return records_failed(c, -ENOMEM);
 	fputs("# podvolfs objects: PersistentVolumes, claims, StorageClasses\n", f);
 	for (size_t i = 0; i < s->n_classes; i++)
 		write_class(f, s->classes[i]);
@@ -201,21 +217,23 @@ int records_save(struct cluster *c)
 	for (size_t i = 0; i < s->n_pvcs; i++)
 		write_pvc(f, s->pvcs[i]);
 	if (fclose(f)) {
-		log_err("%s/objects/%s: cannot write: %s", state_dir(c->state),
-			RECORDS, strerror(ENOMEM));
-		return -ENOMEM;
+		free(buf);
+		return records_failed(c, -ENOMEM);
 	}
 	if (s->records && !strcmp(s->records, buf)) {
 		free(buf);
+		s->unsaved = false;
 		return 0;
 	}
 	rc = state_objects_write(c->state, RECORDS, buf, len);
 	if (rc) {
-		log_err("%s/objects/%s: cannot write: %s", state_dir(c->state),
-			RECORDS, strerror(-rc));
 		free(buf);
-		return rc;
+		return records_failed(c, rc);
 	}
+	if (s->unsaved)
+		log_notice("%s/objects/%s: written again", state_dir(c->state),
+			   RECORDS);
+	s->unsaved = false;
 	free(s->records);
 	s->records = buf;
 	return 0;

@@ -399,12 +399,12 @@ static bool retry_pending(struct cluster *c, time_t now)
 
 bool storage_waiting(struct cluster *c)
 {
-	return retry_pending(c, 0);
+	return c->storage->unsaved || retry_pending(c, 0);
 }
 
 bool storage_due(struct cluster *c)
 {
-	return retry_pending(c, time(NULL));
+	return c->storage->unsaved || retry_pending(c, time(NULL));
 }
 
 /* ---- the whole pass ---- */

@@ -105,6 +105,7 @@ struct storage {
 	size_t n_classes;
 	char *node_name;
 	char *records;			/* what was last written to STATE */
+	bool unsaved;			/* the last write of the records failed */
 	bool loaded;			/* the records were read */
 	struct pjob *jobs;		/* running or done, not yet collected */
 	pthread_mutex_t jobs_lock;	/* protects jobs' done flags */
@@ -135,7 +136,10 @@ void storage_merge(struct cluster *c, const struct manifest *m, size_t n);
 
 /* Whether a PV, claim or StorageClass came from the manifest @path. */
 bool storage_from_file(struct cluster *c, const char *path);
-/* Whether a failed provisioning or reclaim waits to be tried again. */
+/*
+ * Whether a failed provisioning or reclaim, or a failed write of the
+ * records, waits to be tried again.
+ */
 bool storage_waiting(struct cluster *c);
 /* Whether one of them is due now. */
 bool storage_due(struct cluster *c);

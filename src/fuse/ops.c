@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -41,6 +43,33 @@ struct fhandle {
 static struct fs *fs_of(fuse_req_t req)
 {
 	return fuse_req_userdata(req);
+}
+
+/*
+ * Replies with the error @err, or success when 0. EMFILE is the daemon's
+ * own open-file limit, not the caller's: the caller gets ENFILE, as from
+ * a kernel whose file table is full, and the log says why, once a minute
+ * at most.
+ */
+static void reply_err(fuse_req_t req, int err)
+{
+	static time_t said;
+	time_t now, last;
+	struct rlimit rl;
+
+	if (err == EMFILE) {
+		err = ENFILE;
+		now = time(NULL);
+		last = __atomic_load_n(&said, __ATOMIC_RELAXED);
+		if (now - last >= 60 &&
+		    __atomic_compare_exchange_n(&said, &last, now, false,
+						__ATOMIC_RELAXED,
+						__ATOMIC_RELAXED) &&
+		    getrlimit(RLIMIT_NOFILE, &rl) == 0)
+			log_warn("at the limit of %llu open files (RLIMIT_NOFILE): requests that need one more fail with ENFILE",
+				 (unsigned long long)rl.rlim_cur);
+	}
+	fuse_reply_err(req, err);
 }
 
 /* The caller gave up (a signal), or the daemon is stopping: stop waiting. */
@@ -231,7 +260,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 			rc = store_entry(fs, dir->view, sn, &st, &child);
 	}
 	if (rc)
-		fuse_reply_err(req, -rc);
+		reply_err(req, -rc);
 	else
 		reply_entry(req, child, &st);
 }
@@ -260,7 +289,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 
 	rc = node_stat(fn, handle_of(req, fi), &st);
 	if (rc)
-		fuse_reply_err(req, -rc);
+		reply_err(req, -rc);
 	else
 		fuse_reply_attr(req, &st, attr_timeout(fn));
 }
@@ -301,14 +330,14 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	int rc;
 
 	if (is_read_only(fn)) {
-		fuse_reply_err(req, EROFS);
+		reply_err(req, EROFS);
 		return;
 	}
 	s = fn->view->store;
 	rc = s->ops->setattr(s, fn->sn, fh ? fh->sf : NULL, attr,
 			     store_set_bits(to_set), &st);
 	if (rc) {
-		fuse_reply_err(req, -rc);
+		reply_err(req, -rc);
 		return;
 	}
 	st.st_ino = user_ino(fn->view, st.st_ino);
@@ -325,15 +354,15 @@ static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 	int rc;
 
 	if (!fn->view) {
-		fuse_reply_err(req, EINVAL);
+		reply_err(req, EINVAL);
 		return;
 	}
 	s = fn->view->store;
 	rc = s->ops->readlink(s, fn->sn, buf, sizeof(buf));
 	if (rc < 0)
-		fuse_reply_err(req, -rc);
+		reply_err(req, -rc);
 	else if ((size_t)rc >= sizeof(buf))
-		fuse_reply_err(req, ENAMETOOLONG);
+		reply_err(req, ENAMETOOLONG);
 	else
 		fuse_reply_readlink(req, buf);
 }
@@ -368,11 +397,11 @@ static void reply_dir_changed(fuse_req_t req, struct fnode *dir, int rc,
 	struct siblings sib;
 
 	if (rc) {
-		fuse_reply_err(req, -rc);
+		reply_err(req, -rc);
 		return;
 	}
 	fs_siblings_begin(fs, dir, false, &sib);
-	fuse_reply_err(req, 0);
+	reply_err(req, 0);
 	fs_siblings_end(fs, &sib, name);
 }
 
@@ -388,7 +417,7 @@ static void reply_new_entry(fuse_req_t req, struct fnode *dir, int rc,
 	if (rc == 0)
 		rc = store_entry(fs, dir->view, sn, st, &child);
 	if (rc) {
-		fuse_reply_err(req, -rc);
+		reply_err(req, -rc);
 		return;
 	}
 	fs_siblings_begin(fs, dir, false, &sib);
@@ -409,7 +438,7 @@ static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 
 	err = writable_dir(req, parent, &dir);
 	if (err) {
-		fuse_reply_err(req, err);
+		reply_err(req, err);
 		return;
 	}
 	s = dir->view->store;
@@ -430,7 +459,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 
 	err = writable_dir(req, parent, &dir);
 	if (err) {
-		fuse_reply_err(req, err);
+		reply_err(req, err);
 		return;
 	}
 	s = dir->view->store;
@@ -451,7 +480,7 @@ static void op_symlink(fuse_req_t req, const char *target, fuse_ino_t parent,
 
 	err = writable_dir(req, parent, &dir);
 	if (err) {
-		fuse_reply_err(req, err);
+		reply_err(req, err);
 		return;
 	}
 	s = dir->view->store;
@@ -476,7 +505,7 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 	if (!err && fn->view != dir->view)
 		err = EXDEV;
 	if (err) {
-		fuse_reply_err(req, err);
+		reply_err(req, err);
 		return;
 	}
 	s = dir->view->store;
@@ -497,7 +526,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 	err = writable_dir(req, parent, &dir);
 	if (err) {
-		fuse_reply_err(req, err);
+		reply_err(req, err);
 		return;
 	}
 	s = dir->view->store;
@@ -512,7 +541,7 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 	err = writable_dir(req, parent, &dir);
 	if (err) {
-		fuse_reply_err(req, err);
+		reply_err(req, err);
 		return;
 	}
 	s = dir->view->store;
@@ -540,18 +569,18 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	if (!err && (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)))
 		err = EINVAL;
 	if (err) {
-		fuse_reply_err(req, err);
+		reply_err(req, err);
 		return;
 	}
 	s = dir->view->store;
 	rc = s->ops->rename(s, dir->sn, name, newdir->sn, newname, flags);
 	if (rc) {
-		fuse_reply_err(req, -rc);
+		reply_err(req, -rc);
 		return;
 	}
 	fs_siblings_begin(fs, dir, false, &sib);
 	fs_siblings_begin(fs, newdir, false, &newsib);
-	fuse_reply_err(req, 0);
+	reply_err(req, 0);
 	fs_siblings_end(fs, &sib, name);
 	fs_siblings_end(fs, &newsib, newname);
 }
@@ -590,18 +619,18 @@ static void open_virtual(fuse_req_t req, struct fnode *fn,
 	int rc;
 
 	if (wants_write(fi->flags)) {
-		fuse_reply_err(req, EROFS);
+		reply_err(req, EROFS);
 		return;
 	}
 	fh = handle_new(NULL, NULL);
 	if (!fh) {
-		fuse_reply_err(req, ENOMEM);
+		reply_err(req, ENOMEM);
 		return;
 	}
 	rc = vnode_content(vn, &fh->data, &fh->len);
 	if (rc) {
 		handle_free(fh);
-		fuse_reply_err(req, -rc);
+		reply_err(req, -rc);
 		return;
 	}
 	/* Contents change without the kernel's knowledge: never cache them. */
@@ -619,7 +648,7 @@ static void reply_store_open(fuse_req_t req, struct fnode *fn,
 
 	if (!fh) {
 		s->ops->release(s, sf);
-		fuse_reply_err(req, ENOMEM);
+		reply_err(req, ENOMEM);
 		return;
 	}
 	fi->keep_cache = fn->view->cache.keep_cache;
@@ -643,14 +672,14 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	if (fn->view->read_only && wants_write(fi->flags)) {
-		fuse_reply_err(req, EROFS);
+		reply_err(req, EROFS);
 		return;
 	}
 	s = fn->view->store;
 	rc = s->ops->open(s, fn->sn, fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY),
 			  &sf);
 	if (rc)
-		fuse_reply_err(req, -rc);
+		reply_err(req, -rc);
 	else
 		reply_store_open(req, fn, sf, fi);
 }
@@ -708,7 +737,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	return;
 
 out_err:
-	fuse_reply_err(req, -rc);
+	reply_err(req, -rc);
 }
 
 /* A per-thread buffer for stores that cannot hand out an fd. */
@@ -760,7 +789,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		 */
 		buf = read_buf(len ? len : 1);
 		if (!buf) {
-			fuse_reply_err(req, ENOMEM);
+			reply_err(req, ENOMEM);
 			return;
 		}
 		memcpy(buf, fh->data + start, len);
@@ -778,13 +807,13 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	buf = read_buf(size);
 	if (!buf) {
-		fuse_reply_err(req, ENOMEM);
+		reply_err(req, ENOMEM);
 		return;
 	}
 	s = fh->view->store;
 	n = s->ops->read(s, fh->sf, buf, size, off);
 	if (n < 0)
-		fuse_reply_err(req, (int)-n);
+		reply_err(req, (int)-n);
 	else
 		fuse_reply_buf(req, buf, n);
 }
@@ -799,13 +828,13 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	ssize_t n;
 
 	if (!fh->view || fh->view->read_only) {
-		fuse_reply_err(req, EROFS);
+		reply_err(req, EROFS);
 		return;
 	}
 	s = fh->view->store;
 	n = s->ops->write(s, fh->sf, buf, size, off);
 	if (n < 0) {
-		fuse_reply_err(req, (int)-n);
+		reply_err(req, (int)-n);
 		return;
 	}
 	fs_siblings_begin(fs, node_of(req, ino), true, &sib);
@@ -821,12 +850,12 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 	(void)ino;
 	if (!fh->view) {
-		fuse_reply_err(req, 0);
+		reply_err(req, 0);
 		return;
 	}
 	lock_posix_release(fh->sf->node, fi->lock_owner);
 	s = fh->view->store;
-	fuse_reply_err(req, s->ops->flush ? -s->ops->flush(s, fh->sf) : 0);
+	reply_err(req, s->ops->flush ? -s->ops->flush(s, fh->sf) : 0);
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino,
@@ -841,7 +870,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 		fh->view->store->ops->release(fh->view->store, fh->sf);
 	}
 	handle_free(fh);
-	fuse_reply_err(req, 0);
+	reply_err(req, 0);
 }
 
 static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
@@ -852,11 +881,11 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 
 	(void)ino;
 	if (!fh->view) {
-		fuse_reply_err(req, 0);
+		reply_err(req, 0);
 		return;
 	}
 	s = fh->view->store;
-	fuse_reply_err(req, -s->ops->fsync(s, fh->sf, datasync));
+	reply_err(req, -s->ops->fsync(s, fh->sf, datasync));
 }
 
 static void op_opendir(fuse_req_t req, fuse_ino_t ino,
@@ -872,7 +901,7 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino,
 		s = fn->view->store;
 		rc = s->ops->opendir(s, fn->sn, &sf);
 		if (rc) {
-			fuse_reply_err(req, -rc);
+			reply_err(req, -rc);
 			return;
 		}
 	}
@@ -899,7 +928,7 @@ out_release:
 	if (sf)
 		fn->view->store->ops->releasedir(fn->view->store, sf);
 	if (rc)
-		fuse_reply_err(req, -rc);
+		reply_err(req, -rc);
 }
 
 /* What readdir fills: a reply buffer and where it stands. */
@@ -1073,7 +1102,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 	db.buf = malloc(size);
 	if (!db.buf) {
-		fuse_reply_err(req, ENOMEM);
+		reply_err(req, ENOMEM);
 		return;
 	}
 	rc = node_stat(fn, NULL, &self);
@@ -1088,7 +1117,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	/* Entries already added are counted lookups: send them even after an error. */
 	if (rc && db.pos == 0)
-		fuse_reply_err(req, -rc);
+		reply_err(req, -rc);
 	else
 		fuse_reply_buf(req, db.buf, db.pos);
 	free(db.buf);
@@ -1115,7 +1144,7 @@ static void op_releasedir(fuse_req_t req, fuse_ino_t ino,
 	if (fh->view)
 		fh->view->store->ops->releasedir(fh->view->store, fh->sf);
 	handle_free(fh);
-	fuse_reply_err(req, 0);
+	reply_err(req, 0);
 }
 
 static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
@@ -1126,11 +1155,11 @@ static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
 
 	(void)ino;
 	if (!fh->view || !fh->view->store->ops->fsyncdir) {
-		fuse_reply_err(req, 0);
+		reply_err(req, 0);
 		return;
 	}
 	s = fh->view->store;
-	fuse_reply_err(req, -s->ops->fsyncdir(s, fh->sf, datasync));
+	reply_err(req, -s->ops->fsyncdir(s, fh->sf, datasync));
 }
 
 static void op_statfs(fuse_req_t req, fuse_ino_t ino)
@@ -1148,7 +1177,7 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 		s = fn->view->store;
 		rc = s->ops->statfs(s, fn->sn, &st);
 		if (rc) {
-			fuse_reply_err(req, -rc);
+			reply_err(req, -rc);
 			return;
 		}
 	}
@@ -1166,11 +1195,11 @@ static void reply_changed(fuse_req_t req, struct fnode *fn, int rc,
 	struct siblings sib;
 
 	if (rc) {
-		fuse_reply_err(req, -rc);
+		reply_err(req, -rc);
 		return;
 	}
 	fs_siblings_begin(fs, fn, pages, &sib);
-	fuse_reply_err(req, 0);
+	reply_err(req, 0);
 	fs_siblings_end(fs, &sib, NULL);
 }
 
@@ -1181,12 +1210,12 @@ static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	struct store *s;
 
 	if (is_read_only(fn)) {
-		fuse_reply_err(req, EROFS);
+		reply_err(req, EROFS);
 		return;
 	}
 	s = fn->view->store;
 	if (!s->ops->setxattr) {
-		fuse_reply_err(req, EOPNOTSUPP);
+		reply_err(req, EOPNOTSUPP);
 		return;
 	}
 	reply_changed(req, fn, s->ops->setxattr(s, fn->sn, name, value, size,
@@ -1198,7 +1227,7 @@ static void reply_xattr(fuse_req_t req, ssize_t n, const char *buf,
 			size_t size)
 {
 	if (n < 0)
-		fuse_reply_err(req, (int)-n);
+		reply_err(req, (int)-n);
 	else if (size == 0)
 		fuse_reply_xattr(req, n);
 	else
@@ -1225,12 +1254,12 @@ static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	ssize_t n;
 
 	if (!fn->view || !fn->view->store->ops->getxattr) {
-		fuse_reply_err(req, fn->view ? -acl_none(name, -EOPNOTSUPP) :
+		reply_err(req, fn->view ? -acl_none(name, -EOPNOTSUPP) :
 				    ENODATA);
 		return;
 	}
 	if (size && !(buf = malloc(size))) {
-		fuse_reply_err(req, ENOMEM);
+		reply_err(req, ENOMEM);
 		return;
 	}
 	s = fn->view->store;
@@ -1251,7 +1280,7 @@ static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 		return;
 	}
 	if (size && !(buf = malloc(size))) {
-		fuse_reply_err(req, ENOMEM);
+		reply_err(req, ENOMEM);
 		return;
 	}
 	s = fn->view->store;
@@ -1266,12 +1295,12 @@ static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	struct store *s;
 
 	if (is_read_only(fn)) {
-		fuse_reply_err(req, EROFS);
+		reply_err(req, EROFS);
 		return;
 	}
 	s = fn->view->store;
 	if (!s->ops->removexattr) {
-		fuse_reply_err(req, EOPNOTSUPP);
+		reply_err(req, EOPNOTSUPP);
 		return;
 	}
 	reply_changed(req, fn, s->ops->removexattr(s, fn->sn, name), false);
@@ -1284,12 +1313,12 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 	struct store *s;
 
 	if (!fh->view || fh->view->read_only) {
-		fuse_reply_err(req, EROFS);
+		reply_err(req, EROFS);
 		return;
 	}
 	s = fh->view->store;
 	if (!s->ops->fallocate) {
-		fuse_reply_err(req, EOPNOTSUPP);
+		reply_err(req, EOPNOTSUPP);
 		return;
 	}
 	reply_changed(req, node_of(req, ino),
@@ -1305,13 +1334,13 @@ static void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 
 	(void)ino;
 	if (!fh->view || !fh->view->store->ops->lseek) {
-		fuse_reply_err(req, EOPNOTSUPP);
+		reply_err(req, EOPNOTSUPP);
 		return;
 	}
 	s = fh->view->store;
 	res = s->ops->lseek(s, fh->sf, off, whence);
 	if (res < 0)
-		fuse_reply_err(req, (int)-res);
+		reply_err(req, (int)-res);
 	else
 		fuse_reply_lseek(req, res);
 }
@@ -1325,7 +1354,7 @@ static void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in,
 	(void)ino_in, (void)off_in, (void)fi_in, (void)ino_out;
 	(void)off_out, (void)fi_out, (void)len, (void)flags;
 	/* The kernel copies through read and write instead. */
-	fuse_reply_err(req, EOPNOTSUPP);
+	reply_err(req, EOPNOTSUPP);
 }
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
@@ -1394,12 +1423,12 @@ static void op_getlk(fuse_req_t req, fuse_ino_t ino,
 
 	(void)ino;
 	if (!fh->view) {
-		fuse_reply_err(req, ENOLCK);
+		reply_err(req, ENOLCK);
 		return;
 	}
 	rc = lock_posix_get(fh->sf->node, fh->sf->fd, fi->lock_owner, lock);
 	if (rc)
-		fuse_reply_err(req, -rc);
+		reply_err(req, -rc);
 	else
 		fuse_reply_lock(req, lock);
 }
@@ -1412,7 +1441,7 @@ static void op_setlk(fuse_req_t req, fuse_ino_t ino,
 	int rc;
 
 	if (!fh->view) {
-		fuse_reply_err(req, ENOLCK);
+		reply_err(req, ENOLCK);
 		return;
 	}
 	for (;;) {
@@ -1427,7 +1456,7 @@ static void op_setlk(fuse_req_t req, fuse_ino_t ino,
 	}
 	if (!rc && lock->l_type != F_UNLCK)
 		lock_granted(req, ino, fh);
-	fuse_reply_err(req, -rc);
+	reply_err(req, -rc);
 }
 
 static void op_flock(fuse_req_t req, fuse_ino_t ino,
@@ -1438,7 +1467,7 @@ static void op_flock(fuse_req_t req, fuse_ino_t ino,
 	int rc;
 
 	if (!fh->view) {
-		fuse_reply_err(req, ENOLCK);
+		reply_err(req, ENOLCK);
 		return;
 	}
 	for (;;) {
@@ -1452,7 +1481,7 @@ static void op_flock(fuse_req_t req, fuse_ino_t ino,
 	}
 	if (!rc && (op & ~LOCK_NB) != LOCK_UN)
 		lock_granted(req, ino, fh);
-	fuse_reply_err(req, -rc);
+	reply_err(req, -rc);
 }
 
 static void op_destroy(void *userdata)

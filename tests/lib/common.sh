@@ -47,6 +47,11 @@
 #                              not an error). To mount
 #                              elsewhere, set MNT for the call:
 #                              MNT=$TMPD/m2 _mount_podvolfs ...
+#                              To start the daemon under a command
+#                              that execs it (prlimit, setpriv), set
+#                              PODVOLFS_WRAPPER to that command line,
+#                              split at spaces: PODVOLFS_WRAPPER=
+#                              "prlimit --nofile=64:64 --"
 #   _umount_podvolfs [MNT]     fusermount3 -u, then the daemon must exit
 #                              with status 0 within 10 s
 #   _restart_podvolfs          unmount, then mount the last SOURCE/OPTS again
@@ -295,7 +300,9 @@ _mount_podvolfs() {
 	! { _is_podvolfs_mount "$MNT" && stat -f "$MNT" >/dev/null 2>&1; } ||
 		_fail "$MNT is already mounted"
 
-	"$PODVOLFS" "$src" "$MNT" -f -o "state=$STATE${opts:+,$opts}" "$@" \
+	# shellcheck disable=SC2086 # a command line, split into its words
+	${PODVOLFS_WRAPPER:-} "$PODVOLFS" "$src" "$MNT" -f \
+		-o "state=$STATE${opts:+,$opts}" "$@" \
 		>>"$LOGS/podvolfs.log" 2>&1 </dev/null &
 	pid=$!
 	_PVF_PIDS+=("$pid")
