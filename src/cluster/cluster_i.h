@@ -165,6 +165,15 @@ void containers_republish(struct tree *t, const char *pod_path,
 /* Frees @cs. Accepts NULL. */
 void ccontainers_free(struct ccontainer *cs, size_t n);
 
+/*
+ * status.c: writes the containers' and mounts' tables of the status file
+ * to @f. Before the views are @attached, every container is
+ * ContainerCreating and says which of @vols it waits for.
+ */
+void ccontainers_print(FILE *f, const struct ccontainer *cs, size_t n,
+		       bool attached, const struct view_volume *vols,
+		       size_t n_vols);
+
 /* status.c: the status file's contents; a tree_content_fn over a struct pod. */
 int pod_status(void *arg, char **buf, size_t *len);
 /* status.c: status.json, the same for programs. */

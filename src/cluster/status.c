@@ -81,9 +81,9 @@ static const char *mount_now(const struct cmount *cm, bool attached,
 }
 
 
-static void ccontainers_print(FILE *f, const struct ccontainer *cs, size_t n,
-			      bool attached, const struct view_volume *vols,
-			      size_t n_vols)
+void ccontainers_print(FILE *f, const struct ccontainer *cs, size_t n,
+		       bool attached, const struct view_volume *vols,
+		       size_t n_vols)
 {
 	char wait[128];
 	int wc = 9;
