@@ -410,8 +410,9 @@ void storage_reconcile(struct cluster *c, bool merge,
 		drop_deleted(c);
 		again = bind(c) > 0 && drop_deleted(c);
 	} while (again);
-	records_save(c);
-	act(c);
+	/* the crash rule: no job starts before what it is for is on disk */
+	if (records_save(c) == 0)
+		act(c);
 	serve_claims(c);
 	storage_render(c);
 }
