@@ -46,8 +46,12 @@ status_reader() {
 	done
 }
 
+# The count of NAME; 0 before the first, or while the count is rewritten.
 count() {
-	cat "$TMPD/$1" 2>/dev/null || echo 0
+	local n=
+
+	read -r n <"$TMPD/$1" 2>/dev/null || true
+	echo "${n:-0}"
 }
 
 writer "$disk" disk 2>>"$TMPD/errors" &
@@ -56,7 +60,7 @@ writer "$ram" ram 2>>"$TMPD/errors" &
 w2=$!
 status_reader 2>>"$TMPD/errors" &
 r=$!
-_wait_for "[ \$(count disk) -ge 20 ] && [ \$(count ram) -ge 20 ] && [ \$(count status) -ge 20 ]" 10 ||
+_wait_for "[ \$(count disk) -ge 10 ] && [ \$(count ram) -ge 10 ] && [ \$(count status) -ge 10 ]" 10 ||
 	_fail "the load does not start: $(cat "$TMPD/errors" 2>/dev/null)"
 
 kill -STOP "$pid"
@@ -69,7 +73,7 @@ for p in "$w1" "$w2" "$r"; do
 done
 kill -CONT "$pid"
 read -r d0 r0 s0 <<<"$before"
-_wait_for "[ \$(count disk) -ge $((d0 + 20)) ] && [ \$(count ram) -ge $((r0 + 20)) ] && [ \$(count status) -ge $((s0 + 20)) ]" 10 ||
+_wait_for "[ \$(count disk) -ge $((d0 + 10)) ] && [ \$(count ram) -ge $((r0 + 10)) ] && [ \$(count status) -ge $((s0 + 10)) ]" 10 ||
 	_fail "the load does not go on after SIGCONT: $(cat "$TMPD/errors" 2>/dev/null)"
 
 touch "$TMPD/stop"
