@@ -14,6 +14,7 @@
 #include <fuse_lowlevel.h>
 #include <limits.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -419,6 +420,34 @@ static void detach_dead_mount(const char *mountpoint)
 			 mountpoint, strerror(errno));
 }
 
+static void *wait_for_cancel(void *arg)
+{
+	for (;;)
+		pause();
+	return arg;
+}
+
+/*
+ * glibc loads libgcc_s, the unwinder, on the first pthread_cancel, and
+ * aborts the process when it cannot ("libgcc_s.so.1 must be installed for
+ * pthread_cancel to work"), as when memory is short. libfuse cancels its
+ * workers when the session ends, so that first cancel would come when a
+ * daemon out of memory is stopped. One cancel now, while memory is there,
+ * keeps the unwinder loaded for the life of the process.
+ */
+static int load_unwinder(void)
+{
+	pthread_t t;
+	int rc;
+
+	rc = pthread_create(&t, NULL, wait_for_cancel, NULL);
+	if (rc)
+		return -rc;
+	pthread_cancel(t);
+	pthread_join(t, NULL);
+	return 0;
+}
+
 /* Mounts, serves until unmounted or signalled, and unwinds. Returns the exit status. */
 static int serve(struct fuse_args *args, struct fuse_cmdline_opts *cmd,
 		 struct options *o, struct cluster_config *ccfg)
@@ -432,6 +461,12 @@ static int serve(struct fuse_args *args, struct fuse_cmdline_opts *cmd,
 	int rc;
 
 	detach_dead_mount(cmd->mountpoint);
+	rc = load_unwinder();
+	if (rc) {
+		fprintf(stderr, "podvolfs: cannot start a thread: %s\n",
+			strerror(-rc));
+		return 1;
+	}
 	tree = tree_new();
 	fs = tree ? fs_new(tree, &fcfg) : NULL;
 	if (!fs) {

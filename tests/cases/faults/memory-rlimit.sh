@@ -1,0 +1,87 @@
+#!/bin/bash
+# TIMEOUT: 90
+# The daemon's memory runs out (RLIMIT_AS 384 MiB) under a Memory emptyDir
+# without sizeLimit, whose memory_limit is far above. A writer gets ENOMEM
+# (or ENOSPC), never EIO, and what was written stays whole; small files,
+# the status file and other volumes get ENOMEM at worst while memory is
+# short and work again once a file is removed. Stopping a daemon that is
+# out of memory is a clean exit: glibc, which loads its unwinder at the
+# first pthread_cancel and aborts when it cannot, used to abort it there.
+. "$REPO/tests/lib/common.sh"
+. "$REPO/tests/lib/pods.sh"
+_require_cmd prlimit
+! ldd "$PODVOLFS" | grep -q libasan ||
+	_notrun "AddressSanitizer reserves far more address space than RLIMIT_AS leaves"
+
+cat >"$SRC/mem.yaml" <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: mem
+spec:
+  containers:
+  - name: app
+    image: busybox
+  volumes:
+  - name: ram
+    emptyDir:
+      medium: Memory
+  - name: disk
+    emptyDir: {}
+EOF
+# libfuse says so when it cannot start another worker thread
+_allow_log 'fuse: error creating thread: (Resource temporarily unavailable|Cannot allocate memory)'
+PODVOLFS_WRAPPER="prlimit --as=$((384 << 20)) --" _mount_podvolfs "$SRC"
+d=$(vol mem ram)
+s=$MNT/default/mem/status
+"$HELPERS/fill" "$d/keep" 64K >/dev/null
+sum=$(sha256sum <"$d/keep")
+
+# Fills the volume until memory runs out; ENOMEM or ENOSPC, never EIO.
+exhaust() {
+	local out
+
+	out=$("$HELPERS/fill" "$d/$1" 2G || true)
+	case ${out#* } in
+	ENOMEM | ENOSPC) ;;
+	*) _fail "filling the daemon's memory: $out, expected ENOMEM or ENOSPC" ;;
+	esac
+	[ "${out% *}" -gt $((16 << 20)) ] || _fail "filling the daemon's memory: only $out"
+	_assert_eq "$(stat -c %s "$d/$1")" "${out% *}" "size of the file that filled memory"
+}
+
+# An errno of errno-of OP ARGS... that memory running out may explain.
+short() {
+	local got
+
+	got=$("$HELPERS/errno-of" "$@")
+	case $got in
+	0 | ENOMEM | ENOSPC) ;;
+	*) _fail "$* while memory is short: $got" ;;
+	esac
+}
+
+exhaust big
+short write "$d/big" 1
+for i in $(seq 50); do
+	short write "$d/small$i" 100
+done
+short read "$s"
+short write "$(vol mem disk)/f" 100
+short stat "$d/keep"
+_assert_eq "$(sha256sum <"$d/keep")" "$sum" "a file written before memory ran out"
+
+# room again
+_wait_for "rm -f '$d/big'" 10 || _fail "cannot remove the file that filled memory"
+"$HELPERS/fill" "$d/after" 1M >/dev/null
+for i in $(seq 50); do
+	echo "$i" >"$d/small$i"
+done
+_assert_eq "$(cat "$d/small50")" 50 "a small file once memory is back"
+grep -q '^ram .* Ready ' "$s" || _fail "status once memory is back: $(cat "$s")"
+echo disk >"$(vol mem disk)/f"
+_assert_eq "$(sha256sum <"$d/keep")" "$sum" "a file written before memory ran out, at the end"
+
+# stopped while out of memory, the daemon exits with status 0
+exhaust again
+_umount_podvolfs
