@@ -362,6 +362,22 @@ static void serve_claims(struct cluster *c)
 	}
 }
 
+bool storage_from_file(struct cluster *c, const char *path)
+{
+	struct storage *s = c->storage;
+
+	for (size_t i = 0; i < s->n_pvs; i++)
+		if (s->pvs[i]->file && !strcmp(s->pvs[i]->file, path))
+			return true;
+	for (size_t i = 0; i < s->n_pvcs; i++)
+		if (s->pvcs[i]->file && !strcmp(s->pvcs[i]->file, path))
+			return true;
+	for (size_t i = 0; i < s->n_classes; i++)
+		if (s->classes[i]->file && !strcmp(s->classes[i]->file, path))
+			return true;
+	return false;
+}
+
 /* ---- retries ---- */
 
 /* Whether something waits for @when: any time (@now 0) or by @now. */
@@ -410,7 +426,7 @@ void storage_reconcile(struct cluster *c, bool merge,
 		drop_deleted(c);
 		again = bind(c) > 0 && drop_deleted(c);
 	} while (again);
-	/* the crash rule: no job starts before what it is for is on disk */
+	/* nothing starts that the records do not hold yet (storage.md) */
 	if (records_save(c) == 0)
 		act(c);
 	serve_claims(c);
@@ -457,7 +473,7 @@ void storage_fini(struct cluster *c)
 	free(s->pvs);
 	free(s->pvcs);
 	free(s->classes);
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < 6; i++)
 		free(s->show[i]);
 	free(s->records);
 	free(s->node_name);
