@@ -1,5 +1,5 @@
 #!/bin/bash
-# TIMEOUT: 60
+# TIMEOUT: 120
 # status.json says what status says, for programs: every pod has one, it
 # parses as JSON, and its fields follow the volumes and containers as they
 # change (a volume waiting for its claim, then Ready); the .podvolfs/*.json
