@@ -40,13 +40,11 @@ static void event(void *arg, const char *kind, const char *ns,
 		  const char *name, const char *type, const char *reason,
 		  const char *message)
 {
-	unsigned *events = arg;
-
+	(void)arg;
 	FUZZ_CHECK(kind && ns && name && type && reason && message &&
 		   (!strcmp(type, BINDER_NORMAL) || !strcmp(type, BINDER_WARNING)) &&
 		   *reason && *message, "event %s %s/%s %s %s", kind, ns, name,
 		   type, reason);
-	(*events)++;
 }
 
 static const char *kv_get(const struct spec_kv *kv, size_t n, const char *key)
@@ -80,7 +78,7 @@ static bool consumed(const struct spec_objects *o, const struct spec_pvc *c)
 
 /* The world of @o, as the cluster makes it for objects it sees first. */
 static void world_make(struct binder_world *w, const struct spec_objects *o,
-		       struct binder_class *classes, unsigned *events)
+		       struct binder_class *classes)
 {
 	const struct binder_class *def;
 
@@ -96,7 +94,6 @@ static void world_make(struct binder_world *w, const struct spec_objects *o,
 	w->node_name = NODE;
 	w->now = 1000;
 	w->event = event;
-	w->arg = events;
 	for (size_t i = 0; i < o->n_pvs; i++) {
 		const struct spec_pv *sp = &o->pvs[i];
 		struct binder_pv *pv = &w->pvs[w->n_pvs++];
@@ -264,7 +261,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct binder_class *classes;
 	struct spec_objects o;
 	struct binder_world w;
-	unsigned events = 0;
 
 	spec_objects_init(&o);
 	err_init(&err);
@@ -274,7 +270,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	classes = fuzz_malloc(o.n_classes * sizeof(*classes));
-	world_make(&w, &o, classes, &events);
+	world_make(&w, &o, classes);
 	run_check(&w, "first run");
 	delete_later_half(&w);
 	run_check(&w, "after deletions");
