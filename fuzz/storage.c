@@ -7,8 +7,10 @@
  * (src/cluster/merge.c): PVs sorted by name with their claimRef, claims
  * with their class (the default one given to a nil class) and volumeName,
  * a claim's consumer being a pod of the file that names it. The binder
- * runs, then what reclaim would do to Released volumes is reported to it
- * and it runs again. Beyond not crashing:
+ * runs; then the later half of the PVs and claims is deleted (those in use
+ * stay, marked deleting) and it runs again; then what reclaim would do to
+ * Released volumes is reported to it and it runs once more. Beyond not
+ * crashing:
  *
  *   - each run settles: a run right after it changes nothing;
  *   - binds are whole: a Bound claim names a Bound PV whose claimRef
@@ -38,13 +40,11 @@ static void event(void *arg, const char *kind, const char *ns,
 		  const char *name, const char *type, const char *reason,
 		  const char *message)
 {
-	unsigned *events = arg;
-
+	(void)arg;
 	FUZZ_CHECK(kind && ns && name && type && reason && message &&
 		   (!strcmp(type, BINDER_NORMAL) || !strcmp(type, BINDER_WARNING)) &&
 		   *reason && *message, "event %s %s/%s %s %s", kind, ns, name,
 		   type, reason);
-	(*events)++;
 }
 
 static const char *kv_get(const struct spec_kv *kv, size_t n, const char *key)
@@ -78,7 +78,7 @@ static bool consumed(const struct spec_objects *o, const struct spec_pvc *c)
 
 /* The world of @o, as the cluster makes it for objects it sees first. */
 static void world_make(struct binder_world *w, const struct spec_objects *o,
-		       struct binder_class *classes, unsigned *events)
+		       struct binder_class *classes)
 {
 	const struct binder_class *def;
 
@@ -94,7 +94,6 @@ static void world_make(struct binder_world *w, const struct spec_objects *o,
 	w->node_name = NODE;
 	w->now = 1000;
 	w->event = event;
-	w->arg = events;
 	for (size_t i = 0; i < o->n_pvs; i++) {
 		const struct spec_pv *sp = &o->pvs[i];
 		struct binder_pv *pv = &w->pvs[w->n_pvs++];
@@ -197,6 +196,36 @@ static void run_check(struct binder_world *w, const char *when)
 	}
 }
 
+/*
+ * The later half of the objects deleted from the manifests, as a sync
+ * finds them: a claim a pod uses, or a Bound PV, stays while it is
+ * deleted (kubernetes.io/pvc-protection and pv-protection); the others go.
+ */
+static void delete_later_half(struct binder_world *w)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < w->n_pvcs; i++) {
+		struct binder_pvc *c = &w->pvcs[i];
+
+		if (i >= (w->n_pvcs + 1) / 2 && c->has_consumer)
+			c->deleting = true;
+		if (i < (w->n_pvcs + 1) / 2 || c->deleting)
+			w->pvcs[kept++] = *c;
+	}
+	w->n_pvcs = kept;
+	kept = 0;
+	for (size_t i = 0; i < w->n_pvs; i++) {
+		struct binder_pv *pv = &w->pvs[i];
+
+		if (i >= (w->n_pvs + 1) / 2 && pv->phase == PV_BOUND)
+			pv->deleting = true;
+		if (i < (w->n_pvs + 1) / 2 || pv->deleting)
+			w->pvs[kept++] = *pv;
+	}
+	w->n_pvs = kept;
+}
+
 /* What the cluster's reclaim would report for each Released volume. */
 static void reclaim(struct binder_world *w)
 {
@@ -232,7 +261,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct binder_class *classes;
 	struct spec_objects o;
 	struct binder_world w;
-	unsigned events = 0;
 
 	spec_objects_init(&o);
 	err_init(&err);
@@ -242,8 +270,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	classes = fuzz_malloc(o.n_classes * sizeof(*classes));
-	world_make(&w, &o, classes, &events);
+	world_make(&w, &o, classes);
 	run_check(&w, "first run");
+	delete_later_half(&w);
+	run_check(&w, "after deletions");
 	reclaim(&w);
 	run_check(&w, "after reclaim");
 	for (size_t i = 0; i < o.n_pvs; i++) {

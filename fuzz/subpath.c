@@ -215,7 +215,7 @@ static void bound_check(const char *s, expand_fn fn)
 	free(full);
 }
 
-/* The value @e must have: its last definition. */
+/* The value @name must have: that of its last definition. */
 static const char *last_value(const struct container_env *env,
 			      const char *name)
 {
