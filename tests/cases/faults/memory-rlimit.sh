@@ -1,7 +1,8 @@
 #!/bin/bash
 # TIMEOUT: 90
-# The daemon's memory runs out (RLIMIT_AS 256 MiB) under a Memory emptyDir
-# without sizeLimit, whose memory_limit is far above. A writer gets ENOMEM
+# The daemon's memory runs out (RLIMIT_AS 256 MiB, and one malloc arena so
+# that what is left is predictable) under a Memory emptyDir without
+# sizeLimit, whose memory_limit is far above. A writer gets ENOMEM
 # (or ENOSPC), never EIO, and what was written stays whole; small files,
 # the status file and other volumes get ENOMEM at worst while memory is
 # short and work again once a file is removed. Stopping a daemon that is
@@ -32,11 +33,20 @@ spec:
 EOF
 # libfuse says so when it cannot start another worker thread
 _allow_log 'fuse: error creating thread: (Resource temporarily unavailable|Cannot allocate memory)'
-PODVOLFS_WRAPPER="prlimit --as=$((256 << 20)) --" _mount_podvolfs "$SRC"
+PODVOLFS_WRAPPER="env MALLOC_ARENA_MAX=1 prlimit --as=$((256 << 20)) --" _mount_podvolfs "$SRC"
 d=$(vol mem ram)
 s=$MNT/default/mem/status
 "$HELPERS/fill" "$d/keep" 64K >/dev/null
 sum=$(sha256sum <"$d/keep")
+# A few workers, as a daemon that has served a while has: libfuse stops
+# serving when it starts one that then cannot get its request buffer, which
+# the memory running out below would otherwise risk (podvolfs.8, CAVEATS).
+pids=()
+for i in 1 2 3 4; do
+	"$HELPERS/dirents" --seconds 1 "$MNT/default/mem" >/dev/null &
+	pids+=("$!")
+done
+wait "${pids[@]}"
 
 # Fills the volume until memory runs out; ENOMEM or ENOSPC, never EIO.
 exhaust() {
