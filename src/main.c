@@ -503,6 +503,9 @@ static int serve(struct fuse_args *args, struct fuse_cmdline_opts *cmd,
 	rc = run_loop(se, cmd, o->max_threads);
 	/* libfuse reports the signal that ended the loop: that is a clean stop. */
 	status = rc == 0 || rc == SIGTERM || rc == SIGINT ? 0 : 1;
+	if (rc < 0)
+		log_err("%s: libfuse stopped serving: %s", cmd->mountpoint,
+			strerror(-rc));
 	log_info("unmounted %s", cmd->mountpoint);
 out_unmount:
 	fuse_session_unmount(se);
