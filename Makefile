@@ -7,6 +7,9 @@
 #   make install         daemon, mount helper and man pages under $(DESTDIR)$(PREFIX)
 #   make bench           benchmarks against native, bindfs, mergerfs, tmpfs, rclone
 #                        (QUICK=1: smaller sizes, under 3 minutes; see bench/run)
+#   make stress          stress-ng with --verify and dbench against a disk emptyDir,
+#                        a Memory one and a hostPath, STRESS_SECONDS (180) each, and
+#                        the daemon's memory after repeated runs (docs/stress.md)
 
 # Installation prefix for the daemon and man pages.
 PREFIX ?= /usr/local
@@ -28,6 +31,8 @@ BUILD ?= build-asan
 endif
 # V=1 prints whole compiler command lines.
 V ?=
+# Seconds of stress per case in make stress (make check gives them 3).
+STRESS_SECONDS ?= 180
 
 VERSION := 0.1.0
 PKG_CONFIG ?= pkg-config
@@ -36,7 +41,7 @@ PKGS := fuse3 libgit2 libnfs yaml-0.1
 # Goals that build nothing themselves: check, demo and bench first install
 # what is missing (tests/lib/install-deps) and then build in a sub-make, so
 # the libraries are looked for only by goals that compile in this make.
-NO_BUILD_GOALS := clean install-deps check test check-asan demo bench uninstall
+NO_BUILD_GOALS := clean install-deps check test check-asan demo bench stress uninstall
 ifneq ($(filter-out $(NO_BUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
 MISSING_PKGS := $(strip $(foreach p,$(PKGS) $(if $(filter unit check,$(MAKECMDGOALS)),cmocka),$(if $(shell $(PKG_CONFIG) --exists $(p) 2>/dev/null && echo y),,$(p))))
 ifneq ($(MISSING_PKGS),)
@@ -73,7 +78,7 @@ UNITS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 HELPERS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
-.PHONY: all lib unit helpers check test check-asan demo bench install uninstall install-deps clean
+.PHONY: all lib unit helpers check test check-asan demo bench stress install uninstall install-deps clean
 
 all: $(BUILD)/podvolfs
 
@@ -124,6 +129,13 @@ demo: install-deps
 bench: install-deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) QUICK=$(QUICK) bench/run
+
+# The stress cases for minutes each, in three rounds after the warm-up:
+# never part of check. A case is given twice its seconds and 5 minutes.
+stress: install-deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) STRESS_SECONDS=$(STRESS_SECONDS) STRESS_ROUNDS=3 \
+		CASE_TIMEOUT=$$((2 * $(STRESS_SECONDS) + 300)) tests/run stress/
 
 install: all
 	install -D -m 0755 $(BUILD)/podvolfs $(DESTDIR)$(SBINDIR)/podvolfs
