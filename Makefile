@@ -11,6 +11,9 @@
 #                        ASan and UBSan (build-fuzz/) and runs each for
 #                        FUZZ_SECONDS; fails on a crash, leak or timeout and
 #                        names the input (see fuzz/run, docs/design/fuzzing.md)
+#   make stress          stress-ng with --verify and dbench against a disk emptyDir,
+#                        a Memory one and a hostPath, STRESS_SECONDS (180) each, and
+#                        the daemon's memory after repeated runs (docs/stress.md)
 
 # Installation prefix for the daemon and man pages.
 PREFIX ?= /usr/local
@@ -36,6 +39,8 @@ V ?=
 FUZZ_CC ?= clang
 # Seconds each fuzz target runs in 'make fuzz'.
 FUZZ_SECONDS ?= 60
+# Seconds of stress per case in make stress (make check gives them 3).
+STRESS_SECONDS ?= 180
 
 VERSION := 0.1.0
 PKG_CONFIG ?= pkg-config
@@ -44,7 +49,7 @@ PKGS := fuse3 libgit2 libnfs yaml-0.1
 # Goals that build nothing themselves: check, demo and bench first install
 # what is missing (tests/lib/install-deps) and then build in a sub-make, so
 # the libraries are looked for only by goals that compile in this make.
-NO_BUILD_GOALS := clean install-deps check test check-asan demo bench fuzz uninstall
+NO_BUILD_GOALS := clean install-deps check test check-asan demo bench fuzz stress uninstall
 ifneq ($(filter-out $(NO_BUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
 MISSING_PKGS := $(strip $(foreach p,$(PKGS) $(if $(filter unit check,$(MAKECMDGOALS)),cmocka),$(if $(shell $(PKG_CONFIG) --exists $(p) 2>/dev/null && echo y),,$(p))))
 ifneq ($(MISSING_PKGS),)
@@ -85,7 +90,7 @@ FUZZ_TARGETS := $(filter-out common,$(basename $(notdir $(wildcard fuzz/*.c))))
 # make check replays the fuzz inputs through the targets built by $(CC).
 FUZZ_REPLAY_OBJS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%.o) $(BUILD)/fuzz/common.o
 
-.PHONY: all lib unit helpers check test check-asan demo bench fuzz fuzz-targets \
+.PHONY: all lib unit helpers check test check-asan demo bench stress fuzz fuzz-targets \
 	install uninstall install-deps clean
 
 all: $(BUILD)/podvolfs
@@ -190,6 +195,13 @@ fuzz-targets: $(FUZZ_BINS)
 fuzz: install-deps
 	@$(MAKE) --no-print-directory fuzz-targets
 	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run $(FUZZ_TARGETS)
+
+# The stress cases for minutes each, in three rounds after the warm-up:
+# never part of check. A case is given twice its seconds and 5 minutes.
+stress: install-deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) STRESS_SECONDS=$(STRESS_SECONDS) STRESS_ROUNDS=3 \
+		CASE_TIMEOUT=$$((2 * $(STRESS_SECONDS) + 300)) tests/run stress/
 
 install: all
 	install -D -m 0755 $(BUILD)/podvolfs $(DESTDIR)$(SBINDIR)/podvolfs

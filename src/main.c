@@ -31,6 +31,7 @@
 
 #include "podvolfs/cluster.h"
 #include "podvolfs/fs.h"
+#include "podvolfs/heap.h"
 #include "podvolfs/log.h"
 #include "podvolfs/quantity.h"
 #include "podvolfs/spec.h"
@@ -499,8 +500,12 @@ static int serve(struct fuse_args *args, struct fuse_cmdline_opts *cmd,
 	if (cluster_watch_start(c))
 		log_warn("%s: not watched for changes; send SIGHUP to reload",
 			 ccfg->source);
+	rc = heap_trimmer_start();
+	if (rc)
+		log_warn("freed heap memory is not given back: %s", strerror(-rc));
 	log_info("serving %s at %s", ccfg->source, cmd->mountpoint);
 	rc = run_loop(se, cmd, o->max_threads);
+	heap_trimmer_stop();
 	/* libfuse reports the signal that ended the loop: that is a clean stop. */
 	status = rc == 0 || rc == SIGTERM || rc == SIGINT ? 0 : 1;
 	if (rc < 0)
@@ -565,10 +570,14 @@ int main(int argc, char *argv[])
 	/*
 	 * Requests carry up to 1 MiB (reads, writes, an NFS volume's unstable
 	 * data): keep such buffers on the heap for reuse instead of mapping
-	 * and unmapping, and faulting in, fresh pages for each one.
+	 * and unmapping, and faulting in, fresh pages for each one. A heap's
+	 * free top is kept up to 8 MiB, several such buffers, and given back
+	 * past that: the heap of a thread's arena is 64 MiB at most and
+	 * malloc_trim() leaves its top alone, so at 64 MiB nothing freed at
+	 * the top of one ever went back (heap.c gives back the rest).
 	 */
 	mallopt(M_MMAP_THRESHOLD, 8 << 20);
-	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_TRIM_THRESHOLD, 8 << 20);
 	if (fuse_opt_parse(&args, &o, option_spec, opt_proc))
 		goto out_free;
 	if (o.show_help) {
