@@ -42,9 +42,16 @@ FUZZ_SECONDS ?= 60
 # Seconds of stress per case in make stress (make check gives them 3).
 STRESS_SECONDS ?= 180
 
+# Which libfuse: auto (the system's when it is 3.16 or newer, else the
+# bundled one), system (forced, e.g. Debian 12's 3.14: no passthrough), or
+# bundled (a static libfuse built once from Debian 13's fuse3 source into
+# build-deps/ by tests/lib/build-libfuse).
+LIBFUSE ?= auto
+
 VERSION := 0.1.0
 PKG_CONFIG ?= pkg-config
 PKGS := fuse3 libgit2 libnfs yaml-0.1
+BUNDLED_FUSE := build-deps/libfuse/usr
 
 # Goals that build nothing themselves: check, demo and bench first install
 # what is missing (tests/lib/install-deps) and then build in a sub-make, so
@@ -52,11 +59,27 @@ PKGS := fuse3 libgit2 libnfs yaml-0.1
 NO_BUILD_GOALS := clean install-deps check test check-asan demo bench fuzz stress uninstall
 ifneq ($(filter-out $(NO_BUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
 MISSING_PKGS := $(strip $(foreach p,$(PKGS) $(if $(filter unit check,$(MAKECMDGOALS)),cmocka),$(if $(shell $(PKG_CONFIG) --exists $(p) 2>/dev/null && echo y),,$(p))))
+ifeq ($(LIBFUSE),bundled)
+MISSING_PKGS := $(filter-out fuse3,$(MISSING_PKGS))
+endif
 ifneq ($(MISSING_PKGS),)
 $(error pkg-config finds no $(MISSING_PKGS): run 'make install-deps' as root to install the Debian packages (tests/lib/deps lists them); 'make demo' and 'make check' do that by themselves)
 endif
-DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
-DEPS_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS))
+ifeq ($(LIBFUSE),auto)
+LIBFUSE_USED := $(if $(shell $(PKG_CONFIG) --atleast-version=3.16 fuse3 && echo y),system,bundled)
+else ifneq ($(filter system bundled,$(LIBFUSE)),)
+LIBFUSE_USED := $(LIBFUSE)
+else
+$(error LIBFUSE=$(LIBFUSE): say auto, system or bundled)
+endif
+ifeq ($(LIBFUSE_USED),bundled)
+PKGS := $(filter-out fuse3,$(PKGS))
+FUSE_DEP := $(BUNDLED_FUSE)/lib/libfuse3.a
+FUSE_CFLAGS := -I$(BUNDLED_FUSE)/include/fuse3
+FUSE_LIBS := $(FUSE_DEP) -ldl -lrt
+endif
+DEPS_CFLAGS := $(FUSE_CFLAGS) $(shell $(PKG_CONFIG) --cflags $(PKGS))
+DEPS_LIBS := $(FUSE_LIBS) $(shell $(PKG_CONFIG) --libs $(PKGS))
 endif
 
 STD := -std=gnu11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
@@ -69,7 +92,8 @@ OPT := -O1
 SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
 FINAL_CFLAGS = $(STD) $(WARN) $(OPT) $(DEBUG) $(SAN_FLAGS) $(CFLAGS) $(DEPS_CFLAGS) \
-	-Iinclude -DPODVOLFS_VERSION='"$(VERSION)"'
+	-Iinclude -DPODVOLFS_VERSION='"$(VERSION)"' \
+	-DPODVOLFS_LIBFUSE='"$(if $(filter bundled,$(LIBFUSE_USED)),bundled static,system)"'
 FINAL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
 FINAL_LIBS = $(DEPS_LIBS) -lpthread $(LIBS)
 
@@ -90,14 +114,23 @@ FUZZ_TARGETS := $(filter-out common,$(basename $(notdir $(wildcard fuzz/*.c))))
 # make check replays the fuzz inputs through the targets built by $(CC).
 FUZZ_REPLAY_OBJS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%.o) $(BUILD)/fuzz/common.o
 
-.PHONY: all lib unit helpers check test check-asan demo bench stress fuzz fuzz-targets \
+.PHONY: FORCE all lib unit helpers check test check-asan demo bench stress fuzz fuzz-targets \
 	install uninstall install-deps clean
 
 all: $(BUILD)/podvolfs
 
 lib: $(BUILD)/libpodvolfs.a
 
-$(BUILD)/%.o: %.c
+# Objects are made again when the libfuse they were built against changes.
+$(BUILD)/libfuse.used: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(LIBFUSE_USED)' | cmp -s - $@ || echo '$(LIBFUSE_USED)' >$@
+
+# Built once, into build-deps/ (make clean leaves it).
+$(BUNDLED_FUSE)/lib/libfuse3.a:
+	@tests/lib/build-libfuse
+
+$(BUILD)/%.o: %.c $(BUILD)/libfuse.used | $(FUSE_DEP)
 	@mkdir -p $(dir $@)
 	$(Q_CC)$(CC) $(FINAL_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -115,7 +148,7 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libpodvolfs.a
 
 # Every target defines LLVMFuzzerTestOneInput: renamed fuzz_<target> here,
 # so that one program can replay them all.
-$(BUILD)/fuzz/%.o: fuzz/%.c
+$(BUILD)/fuzz/%.o: fuzz/%.c $(BUILD)/libfuse.used | $(FUSE_DEP)
 	@mkdir -p $(dir $@)
 	$(Q_CC)$(CC) $(FINAL_CFLAGS) -DLLVMFuzzerTestOneInput=fuzz_$* -MMD -MP -c $< -o $@
 
@@ -174,7 +207,7 @@ $(error no $(FUZZ_CC) for the fuzz targets: run 'make install-deps' as root (tes
 endif
 endif
 
-$(FUZZ_BUILD)/%.o: %.c
+$(FUZZ_BUILD)/%.o: %.c | $(FUSE_DEP)
 	@mkdir -p $(dir $@)
 	$(Q_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 

@@ -28,6 +28,7 @@ grep -q "pkg-config finds no fuse3 libgit2 libnfs yaml-0.1: run 'make install-de
 	_fail "a plain make without libraries says: $out"
 
 scripts=("$REPO"/tests/run "$REPO"/tests/lib/*.sh "$REPO"/tests/lib/install-deps
+	"$REPO"/tests/lib/build-libfuse
 	"$REPO"/examples/demo "$REPO"/mount-helpers/* "$REPO"/bench/run "$REPO"/bench/lib/*.sh)
 mapfile -t -O ${#scripts[@]} scripts < <(find "$REPO/tests/cases" -name '*.sh')
 "$REPO/tests/lib/check-deps" "$deps" "${scripts[@]}" ||
