@@ -52,6 +52,7 @@ struct options {
 	int nfs_version;
 	char *field_validation;
 	char *node_name;
+	char *passthrough;		/* "on" or "off" */
 	int show_help;
 	int show_version;
 	int check;
@@ -79,6 +80,7 @@ static const struct fuse_opt option_spec[] = {
 	OPT("nfs_version=%d", nfs_version, 0),
 	OPT("field_validation=%s", field_validation, 0),
 	OPT("node_name=%s", node_name, 0),
+	OPT("passthrough=%s", passthrough, 0),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -136,6 +138,10 @@ static void usage(const char *prog)
 	       "    -o node_name=NAME      this node's name, which local PersistentVolumes'\n"
 	       "                           nodeAffinity (kubernetes.io/hostname) must admit\n"
 	       "                           (default: the host name)\n"
+	       "    -o passthrough=on|off  let the kernel read and write files kept on the\n"
+	       "                           host (hostPath, disk emptyDir) itself, through\n"
+	       "                           FUSE passthrough, where the kernel and libfuse\n"
+	       "                           offer it (default on; see --version)\n"
 	       "\n"
 	       "podvolfs always mounts with default_permissions, and with allow_other\n"
 	       "when started as root.\n"
@@ -453,7 +459,10 @@ static int load_unwinder(void)
 static int serve(struct fuse_args *args, struct fuse_cmdline_opts *cmd,
 		 struct options *o, struct cluster_config *ccfg)
 {
-	const struct fs_config fcfg = { .max_write = 1 << 20 };
+	const struct fs_config fcfg = {
+		.max_write = 1 << 20,
+		.passthrough = !o->passthrough || strcmp(o->passthrough, "off"),
+	};
 	struct fuse_session *se;
 	struct cluster *c;
 	struct tree *tree;
@@ -586,8 +595,8 @@ int main(int argc, char *argv[])
 		goto out_free;
 	}
 	if (o.show_version) {
-		printf("podvolfs %s (libfuse %s)\n", PODVOLFS_VERSION,
-		       fuse_pkgversion());
+		printf("podvolfs %s (libfuse %s, %s; %s)\n", PODVOLFS_VERSION,
+		       fuse_pkgversion(), PODVOLFS_LIBFUSE, fs_passthrough_built());
 		status = 0;
 		goto out_free;
 	}
@@ -644,6 +653,12 @@ int main(int argc, char *argv[])
 			o.nfs_actimeo);
 		goto out_free;
 	}
+	if (o.passthrough && strcmp(o.passthrough, "on") &&
+	    strcmp(o.passthrough, "off")) {
+		fprintf(stderr, "podvolfs: -o passthrough=%s: say on or off\n",
+			o.passthrough);
+		goto out_free;
+	}
 	if (!o.state)
 		o.state = strdup("/var/lib/podvolfs");
 	if (!o.state || resolve_paths(&o, source, state))
@@ -673,6 +688,7 @@ out_free:
 	free(o.memory_limit);
 	free(o.field_validation);
 	free(o.node_name);
+	free(o.passthrough);
 	fuse_opt_free_args(&args);
 	return status;
 }

@@ -12,6 +12,8 @@
 #ifndef PODVOLFS_FS_H
 #define PODVOLFS_FS_H
 
+#include <stdbool.h>
+
 #include "podvolfs/tree.h"
 
 struct fuse_session;
@@ -19,7 +21,20 @@ struct fuse_lowlevel_ops;
 
 struct fs_config {
 	unsigned max_write;		/* bytes; the kernel's max_write */
+	/*
+	 * Ask the kernel for FUSE passthrough (Linux 6.9+, libfuse 3.16+,
+	 * CAP_SYS_ADMIN): opens of files a store keeps on the host are
+	 * read, and written where no limit needs the daemon to see every
+	 * write, by the kernel from the host file itself.
+	 */
+	bool passthrough;
 };
+
+/*
+ * Whether this build can use FUSE passthrough, for --version: "passthrough
+ * built in" or why not.
+ */
+const char *fs_passthrough_built(void);
 
 /* The FUSE operations, for fuse_session_new() with a struct fs as userdata. */
 extern const struct fuse_lowlevel_ops fs_ops;

@@ -45,7 +45,10 @@ struct store_file {
 	struct snode *node;		/* holds a reference while open */
 	/*
 	 * A host fd the FUSE layer may read from directly (splice), or -1.
-	 * Writes always go through ops->write.
+	 * The FUSE layer may also hand it to the kernel as a passthrough
+	 * backing file (the kernel then opens the same host file with the
+	 * opener's flags); when the store has a limit, only for opens whose
+	 * writes still come through ops->write.
 	 */
 	int fd;
 };
@@ -216,10 +219,29 @@ struct store {
 	unsigned long refs;		/* atomic; store_unref() at 0 destroys */
 	uint64_t limit;			/* bytes; 0 = none */
 	uint64_t used;			/* bytes counted against limit; atomic */
+	/*
+	 * How the kernel reaches this store's file data, as the FUSE layer
+	 * last found it when it opened a file (STORE_DATA_*); atomic.
+	 */
+	int data_path;
 	/* called once the store is destroyed; set with store_on_release() */
 	void (*on_release)(void *arg);
 	void *on_release_arg;
 };
+
+/* struct store's @data_path. */
+/* Every read and write goes through the daemon (no host fd, or passthrough off). */
+#define STORE_DATA_DAEMON	0
+/*
+ * FUSE passthrough: the kernel reads the host file itself, and writes it
+ * too unless the store has a limit (then writes still come to the daemon).
+ */
+#define STORE_DATA_PASSTHROUGH	1
+/* The kernel refused the host file as a backing file: through the daemon. */
+#define STORE_DATA_REFUSED	2
+
+/* A word for @s's data_path, for status: "passthrough", "daemon"... */
+const char *store_data_path_name(const struct store *s);
 
 /* Takes one more reference to the store. Can't fail. */
 void store_ref(struct store *s);

@@ -157,10 +157,11 @@ static void print_volume(FILE *f, struct volume *v, int w)
 	snprintf(type, sizeof(type), "%s%s%s", v->type, v->detail ? "," : "",
 		 v->detail ? v->detail : "");
 	format_limit(info.store, used, limit, sizeof(used));
-	store_unref(info.store);
-	fprintf(f, "%-*s  %-22s  %-12s  %-12s  %-12s  %s\n", w, v->name, type,
-		volume_state_name(info.state), used, limit,
+	fprintf(f, "%-*s  %-22s  %-12s  %-12s  %-12s  %-17s  %s\n", w, v->name,
+		type, volume_state_name(info.state), used, limit,
+		info.store ? store_data_path_name(info.store) : "-",
 		info.message[0] ? info.message : "-");
+	store_unref(info.store);
 }
 
 int pod_status(void *arg, char **buf, size_t *len)
@@ -176,8 +177,8 @@ int pod_status(void *arg, char **buf, size_t *len)
 		if ((int)strlen(p->volumes[i].name) > w)
 			w = strlen(p->volumes[i].name);
 	fprintf(f, "pod %s/%s uid %s\n", p->ns, p->name, p->uid);
-	fprintf(f, "%-*s  %-22s  %-12s  %-12s  %-12s  %s\n", w, "VOLUME",
-		"TYPE", "STATE", "USED", "LIMIT", "MESSAGE");
+	fprintf(f, "%-*s  %-22s  %-12s  %-12s  %-12s  %-17s  %s\n", w, "VOLUME",
+		"TYPE", "STATE", "USED", "LIMIT", "DATA", "MESSAGE");
 	for (size_t i = 0; i < p->n_volumes; i++)
 		print_volume(f, &p->volumes[i], w);
 	pthread_mutex_lock(&p->lock);
@@ -249,6 +250,8 @@ static void volume_json(FILE *f, struct volume *v, bool first)
 			(unsigned long long)info.store->limit);
 	else
 		fputs(",\"used\":null,\"limit\":null", f);
+	fputc(',', f);
+	json_kv(f, "data", info.store ? store_data_path_name(info.store) : "");
 	fputc(',', f);
 	json_kv(f, "message", info.message);
 	fputc('}', f);

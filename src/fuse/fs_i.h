@@ -32,6 +32,14 @@ struct fnode {
 	 * replying; protected by fs->lock. See fs_siblings_begin().
 	 */
 	unsigned int inval_busy;
+	/*
+	 * The kernel's id for the host file its passthrough opens of this
+	 * inode use (0: none), and how many open handles use it; protected
+	 * by fs->pt_lock. The kernel wants one backing file per inode, and
+	 * every open of an inode that has one to be a passthrough open.
+	 */
+	int backing_id;
+	unsigned int n_backing;
 };
 
 struct fs {
@@ -52,6 +60,9 @@ struct fs {
 	bool notifier_running;		/* notify_lock */
 	bool notify_stop;		/* no new notifier; notify_lock */
 	pthread_t notifier;
+	/* FUSE passthrough was agreed with the kernel at init */
+	bool passthrough;
+	pthread_mutex_t pt_lock;	/* fnodes' backing ids; a leaf */
 };
 
 /*
@@ -104,6 +115,35 @@ void fs_siblings_end(struct fs *fs, struct siblings *sib, const char *name);
  * talks to the kernel.
  */
 void fs_sweep_view(struct fs *fs, struct view *view);
+
+/* passthrough.c: FUSE passthrough of file data. */
+struct fuse_conn_info;
+struct fuse_file_info;
+struct fuse_req;
+struct store_file;
+
+/* At init: asks for passthrough when configured and offered (fs->passthrough). */
+void fs_passthrough_init(struct fs *fs, struct fuse_conn_info *conn);
+
+/*
+ * Makes the open @fi of @fn (a view's node, @sf its store handle) a
+ * passthrough open when the kernel agreed to passthrough and the store
+ * gave a host fd: sets @fi's backing_id and clears keep_cache, and with
+ * @writes_counted sets direct_io so that reads and writes still come to
+ * the daemon. Returns true when it did; the handle must then call
+ * fs_passthrough_detach() once, when released. Call before the reply.
+ */
+bool fs_passthrough_attach(struct fs *fs, struct fuse_req *req,
+			   struct fnode *fn, const struct store_file *sf,
+			   bool writes_counted, struct fuse_file_info *fi);
+
+/*
+ * Drops a handle's use of @fn's backing file; the last closes it, unless
+ * @req is NULL (a reply failed and freed it): the id then stays for the
+ * inode's next open.
+ */
+void fs_passthrough_detach(struct fs *fs, struct fuse_req *req,
+			   struct fnode *fn);
 
 /* notify.c: notifications sent by a thread of their own. */
 void fs_notify_init(struct fs *fs);

@@ -310,6 +310,7 @@ struct fs *fs_new(struct tree *t, const struct fs_config *cfg)
 	if (!fs->buckets || !fs->sn_buckets || !fs->root)
 		goto out_free;
 	pthread_mutex_init(&fs->lock, NULL);
+	pthread_mutex_init(&fs->pt_lock, NULL);
 	fs_notify_init(fs);
 	fs->tree = t;
 	fs->cfg = *cfg;
@@ -354,5 +355,6 @@ void fs_free(struct fs *fs)
 	free(fs->buckets);
 	fs_notify_destroy(fs);
 	pthread_mutex_destroy(&fs->lock);
+	pthread_mutex_destroy(&fs->pt_lock);
 	free(fs);
 }

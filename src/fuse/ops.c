@@ -38,6 +38,10 @@ struct fhandle {
 	size_t len;
 	struct tree_dirent *ents;	/* virtual directory: its children */
 	size_t n_ents;
+	/* the fnode whose passthrough backing file this open uses, or NULL */
+	struct fnode *pt_node;
+	/* writes bypass the daemon: siblings learn the new size at flush */
+	bool pt_writes;
 };
 
 static struct fs *fs_of(fuse_req_t req)
@@ -640,23 +644,54 @@ static void open_virtual(fuse_req_t req, struct fnode *fn,
 		handle_free(fh);
 }
 
+/*
+ * How the kernel is to reach the data of @fh, a new open of @fn: by FUSE
+ * passthrough when it can (passthrough.c), else through the daemon, with
+ * the view's page cache policy. Writes through an open of a store with a
+ * limit always come to the daemon, which charges them.
+ */
+static void open_data_path(fuse_req_t req, struct fnode *fn,
+			   struct fhandle *fh, struct fuse_file_info *fi)
+{
+	bool writes = wants_write(fi->flags);
+	bool counted = writes && fn->view->store->limit;
+
+	fi->keep_cache = fn->view->cache.keep_cache;
+	if (fs_passthrough_attach(fs_of(req), req, fn, fh->sf, counted, fi)) {
+		fh->pt_node = fn;
+		fh->pt_writes = writes && !counted;
+	}
+}
+
+/*
+ * Drops what open_data_path() took, and @fh. @req is NULL after a failed
+ * reply, which freed it: the backing file is then kept for the next open.
+ */
+static void handle_close(struct fs *fs, fuse_req_t req, struct fhandle *fh)
+{
+	if (fh->pt_node)
+		fs_passthrough_detach(fs, req, fh->pt_node);
+	handle_free(fh);
+}
+
 static void reply_store_open(fuse_req_t req, struct fnode *fn,
 			     struct store_file *sf, struct fuse_file_info *fi)
 {
 	struct store *s = fn->view->store;
 	struct fhandle *fh = handle_new(fn->view, sf);
+	struct fs *fs = fs_of(req);
 
 	if (!fh) {
 		s->ops->release(s, sf);
 		reply_err(req, ENOMEM);
 		return;
 	}
-	fi->keep_cache = fn->view->cache.keep_cache;
+	open_data_path(req, fn, fh, fi);
 	fi->fh = (uintptr_t)fh;
 	/* Drop the handle if the opener is gone before it gets it. */
 	if (fuse_reply_open(req, fi)) {
 		s->ops->release(s, sf);
-		handle_free(fh);
+		handle_close(fs, NULL, fh);
 	}
 }
 
@@ -721,7 +756,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		handle_free(fh);
 		goto out_err;
 	}
-	fi->keep_cache = dir->view->cache.keep_cache;
+	open_data_path(req, child, fh, fi);
 	fi->fh = (uintptr_t)fh;
 	e.ino = fnode_id(fs, child);
 	e.attr = st;
@@ -730,7 +765,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	fs_siblings_begin(fs, dir, false, &sib);
 	if (fuse_reply_create(req, &e, fi)) {
 		s->ops->release(s, sf);
-		handle_free(fh);
+		handle_close(fs, NULL, fh);
 		fnode_forget(fs, child, 1);
 	}
 	fs_siblings_end(fs, &sib, name);
@@ -842,20 +877,31 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	fs_siblings_end(fs, &sib, NULL);
 }
 
-/* Any close drops the closing process's record locks on the file. */
+/*
+ * Any close drops the closing process's record locks on the file. The
+ * daemon saw no write of a passthrough open: the other views of the file
+ * learn its new size and times at each close.
+ */
 static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fhandle *fh = handle_of(req, fi);
+	struct fs *fs = fs_of(req);
+	bool pt_writes;
+	struct siblings sib;
 	struct store *s;
 
-	(void)ino;
 	if (!fh->view) {
 		reply_err(req, 0);
 		return;
 	}
 	lock_posix_release(fh->sf->node, fi->lock_owner);
 	s = fh->view->store;
+	pt_writes = fh->pt_writes;
+	if (pt_writes)
+		fs_siblings_begin(fs, node_of(req, ino), false, &sib);
 	reply_err(req, s->ops->flush ? -s->ops->flush(s, fh->sf) : 0);
+	if (pt_writes)
+		fs_siblings_end(fs, &sib, NULL);
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino,
@@ -869,7 +915,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 		lock_release_handle(fh->sf->node, fh);
 		fh->view->store->ops->release(fh->view->store, fh->sf);
 	}
-	handle_free(fh);
+	handle_close(fs_of(req), req, fh);
 	reply_err(req, 0);
 }
 
@@ -1381,6 +1427,7 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_POSIX_ACL;
 	conn->max_write = fs->cfg.max_write;
 	conn->max_readahead = conn->max_write;
+	fs_passthrough_init(fs, conn);
 	log_debug("kernel capabilities 0x%x, using 0x%x", conn->capable,
 		  conn->want);
 }

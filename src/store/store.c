@@ -20,6 +20,18 @@ const struct store_caller *store_caller(void)
 	return current_caller;
 }
 
+const char *store_data_path_name(const struct store *s)
+{
+	switch (__atomic_load_n(&s->data_path, __ATOMIC_RELAXED)) {
+	case STORE_DATA_PASSTHROUGH:
+		return s->limit ? "passthrough-reads" : "passthrough";
+	case STORE_DATA_REFUSED:
+		return "daemon-refused";
+	default:
+		return "daemon";
+	}
+}
+
 void store_ref(struct store *s)
 {
 	__atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);

@@ -5,8 +5,9 @@
 # default with one emptyDir "data" of MEDIUM ("" or Memory), mounted by one
 # container, written to $SRC/NAME.yaml.
 #
-# vol_field POD VOL FIELD [FILE]: the STATE (3) or MESSAGE (6) column of
-# VOL in the status of POD (namespace default), or in FILE, a copy of it.
+# vol_field POD VOL FIELD [FILE]: the STATE (3), MESSAGE (6) or DATA
+# ("data": passthrough, daemon...) column of VOL in the status of POD
+# (namespace default), or in FILE, a copy of it.
 #
 # wait_state POD VOL STATE [TIMEOUT]: waits (default 30 s) until VOL is in
 # STATE; the read of status that showed it is left in $TMPD/snap, for
@@ -53,8 +54,9 @@ vol_field() {
 	awk -v v="$2" -v f="$3" '
 		NR > 2 && NF == 0 { exit }
 		NR > 2 && $1 == v {
+			if (f == "data") { print $6; exit }
 			if (f < 6) { print $f; exit }
-			for (i = 1; i < 6; i++) sub(/^[^ ]+ +/, "")
+			for (i = 1; i < 7; i++) sub(/^[^ ]+ +/, "")
 			print; exit
 		}' "${4:-$MNT/default/$1/status}"
 }
