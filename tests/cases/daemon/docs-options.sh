@@ -74,8 +74,9 @@ done <<<"$templates"
 [ "$failed" -eq 0 ] || _fail "options missing from the documentation (see above)"
 echo "$n options documented in --help and docs/podvolfs.8"
 
-# --version names the version the Makefile builds, and the libfuse it runs on
+# --version names the version the Makefile builds, the libfuse it runs on,
+# where that comes from, and whether passthrough is built in
 version=$(sed -n 's/^VERSION := //p' "$REPO/Makefile")
 [ -n "$version" ] || _fail "no VERSION in the Makefile"
-"$PODVOLFS" --version | grep -qx "podvolfs $version (libfuse [0-9.]*)" ||
+"$PODVOLFS" --version | grep -qxE "podvolfs $version \(libfuse [0-9.]+, (system|bundled static); (passthrough built in|no passthrough: needs libfuse 3.16 or later)\)" ||
 	_fail "--version says '$("$PODVOLFS" --version)', expected podvolfs $version"
