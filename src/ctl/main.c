@@ -265,6 +265,9 @@ int ctl_parse_opts(int argc, char **argv, struct ctl_opts *o)
 			continue;
 		if (!strcmp(a, "-A") || !strcmp(a, "--all-namespaces")) {
 			o->all_namespaces = true;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help") ||
+			   !strcmp(a, "--version")) {
+			continue;
 		} else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "error: unknown flag: %s\n", a);
 			return -1;
