@@ -209,3 +209,76 @@ int subpath_resolve(struct store *s, struct snode *root, const char *sub,
 	free(w.rest);
 	return rc;
 }
+
+/* Makes the missing @name in @dir as runc would: a directory, or an empty file. */
+static int make_mount_point(struct store *s, struct snode *dir,
+			    const char *name, bool is_dir, struct snode **out,
+			    struct stat *st)
+{
+	const struct store_cred root = { .uid = 0 };
+	int rc;
+
+	if (is_dir)
+		rc = s->ops->mkdir(s, dir, name, 0755, &root, out, st);
+	else
+		rc = s->ops->mknod(s, dir, name, S_IFREG | 0644, 0, &root, out,
+				   st);
+	if (rc == -EEXIST)
+		rc = s->ops->lookup(s, dir, name, out, st);
+	return rc;
+}
+
+int mount_point_make(struct store *s, struct snode *root, const char *rel,
+		     bool is_dir, bool read_only, struct snode **out,
+		     size_t *end)
+{
+	char name[NAME_MAX + 1];
+	struct snode *dir = root;
+	const char *p = rel;
+	struct stat st;
+	int rc;
+
+	*end = 0;
+	rc = s->ops->getattr(s, root, NULL, &st);
+	if (rc)
+		return rc;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	store_get(dir);
+	for (;;) {
+		const char *slash = strchrnul(p, '/');
+		size_t n = slash - p;
+		bool last = !*slash;
+		struct snode *sn;
+
+		*end = slash - rel;
+		if (n > NAME_MAX) {
+			rc = -ENAMETOOLONG;
+			break;
+		}
+		memcpy(name, p, n);
+		name[n] = '\0';
+		rc = s->ops->lookup(s, dir, name, &sn, &st);
+		if (rc == -ENOENT)
+			rc = read_only ? -EROFS :
+			     make_mount_point(s, dir, name, is_dir || !last, &sn,
+					      &st);
+		if (rc)
+			break;
+		store_put(dir);
+		dir = sn;
+		if (S_ISLNK(st.st_mode))
+			rc = -ELOOP;
+		else if (!S_ISDIR(st.st_mode) != (last && !is_dir))
+			rc = -ENOTDIR;
+		if (rc || last)
+			break;
+		p = slash + 1;
+	}
+	if (rc) {
+		store_put(dir);
+		return rc;
+	}
+	*out = dir;
+	return 0;
+}

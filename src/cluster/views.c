@@ -7,7 +7,9 @@
  * (store, that object, read-only flag). The view holds the object itself,
  * not a path, so a symlink swapped in later is never followed: the race of
  * CVE-2017-1002101 and CVE-2021-25741 has nothing to race against. The
- * views are mounted at <pod>/containers/<container>/<mountPath>.
+ * views are mounted at <pod>/containers/<container>/<mountPath>; a mount
+ * inside another is mounted over its mount point in that one's view
+ * (places.c), and re-published with it.
  */
 #include <errno.h>
 #include <limits.h>
@@ -56,9 +58,8 @@ static int volumes_index(struct strmap *by_name,
 	return 0;
 }
 
-/* A container that cannot start: its state, and why in kubelet's words. */
-static void fail(struct ccontainer *cc, struct cmount *cm, const char *state,
-		 const char *msg)
+void container_fail(struct ccontainer *cc, struct cmount *cm,
+		    const char *state, const char *msg)
 {
 	cc->state = state;
 	snprintf(cc->message, sizeof(cc->message), "%s", msg);
@@ -137,7 +138,7 @@ static int resolve_view(struct ccontainer *cc, struct cmount *cm,
 				 "failed to create subPath directory for volumeMount \"%s\" of container \"%s\"" :
 				 "failed to prepare subPath for volumeMount \"%s\" of container \"%s\"",
 				 cm->volume, cc->name);
-			fail(cc, cm, "CreateContainerConfigError", msg);
+			container_fail(cc, cm, "CreateContainerConfigError", msg);
 			return 0;
 		}
 		root = top;
@@ -177,11 +178,11 @@ static int make_view(struct ccontainer *cc, struct cmount *cm,
 		snprintf(msg, sizeof(msg),
 			 "cannot find volume \"%s\" to mount into container \"%s\"",
 			 cm->volume, cc->name);
-		fail(cc, cm, "ContainerCreating", msg);
+		container_fail(cc, cm, "ContainerCreating", msg);
 		return 0;
 	}
 	if (cm->prep_state) {
-		fail(cc, NULL, cm->prep_state, cm->message);
+		container_fail(cc, NULL, cm->prep_state, cm->message);
 		rc = 0;
 	} else {
 		rc = resolve_view(cc, cm, vv->v, info.store, vv->vol_id, out);
@@ -190,138 +191,31 @@ static int make_view(struct ccontainer *cc, struct cmount *cm,
 	return rc;
 }
 
-/* True when the clean path @inner lies below the clean path @outer. */
-static bool path_below(const char *inner, const char *outer)
+/* @cm is mounted, through @view. */
+static void mounted(struct cmount *cm, struct view *view)
 {
-	size_t n = strlen(outer);
-
-	if (n == 1)
-		return inner[1] != '\0';
-	return !strncmp(inner, outer, n) && inner[n] == '/';
-}
-
-/* A mount's place, for sorting: '/' sorts before any other byte. */
-struct place {
-	const char *path;
-	size_t i;				/* the mount's index */
-};
-
-/* The end of a path first, then '/', then every other byte. */
-static unsigned place_rank(unsigned char c)
-{
-	return c == '\0' ? 0 : c == '/' ? 1 : c + 1u;
-}
-
-static int place_cmp(const void *pa, const void *pb)
-{
-	const struct place *a = pa, *b = pb;
-	const unsigned char *x = (const unsigned char *)a->path;
-	const unsigned char *y = (const unsigned char *)b->path;
-
-	for (; *x && *x == *y; x++, y++)
-		;
-	if (*x != *y)
-		return place_rank(*x) < place_rank(*y) ? -1 : 1;
-	return a->i < b->i ? -1 : a->i > b->i;
+	cm->mounted = true;
+	view_ref(view);
+	cm->view = view;
 }
 
 /*
- * For each mount i, in @next_same[i] the next mount at the same place (n
- * when none), and in @below[i] the first mount (in mount order) of a place
- * that holds it (n when none). Sorted with '/' first, the places beneath
- * a place follow it at once, so one pass with a stack of the places that
- * hold the current one finds them: O(n log n) comparisons, not n^2.
- */
-static int places_relate(const struct ccontainer *cc, size_t *next_same,
-			 size_t *below)
-{
-	size_t n = cc->n_mounts, depth = 0;
-	struct place *p = calloc(n ? n : 1, sizeof(*p));
-	/* .i: the first mount of this place or of one holding it */
-	struct place *stack = calloc(n ? n : 1, sizeof(*stack));
-
-	if (!p || !stack) {
-		free(p);
-		free(stack);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < n; i++)
-		p[i] = (struct place){ cc->mounts[i].path, i };
-	qsort(p, n, sizeof(*p), place_cmp);
-	for (size_t k = 0, run; k < n; k = run) {
-		size_t held;
-
-		for (run = k + 1; run < n && !strcmp(p[run].path, p[k].path); run++)
-			next_same[p[run - 1].i] = p[run].i;
-		next_same[p[run - 1].i] = n;
-		while (depth && !path_below(p[k].path, stack[depth - 1].path))
-			depth--;
-		held = depth ? stack[depth - 1].i : n;
-		for (size_t r = k; r < run; r++)
-			below[p[r].i] = held;
-		stack[depth].path = p[k].path;
-		stack[depth].i = p[k].i < held ? p[k].i : held;
-		depth++;
-	}
-	free(p);
-	free(stack);
-	return 0;
-}
-
-/*
- * The tree cannot put a view inside another view: it checks the places of
- * a started container's mounts. Two mounts at one place: the later one is
- * on top, as with a runtime's mounts, and the earlier is hidden. Looking
- * at the mounts in order, the first other mount at the same place or
- * holding it decides: hidden, or the container cannot start. Returns 0 or
+ * Mounts in the tree the shown mounts of @cc that lie inside no other,
+ * in order; those inside another are mounted with it. Returns 0 or
  * -ENOMEM.
  */
-static int check_places(struct ccontainer *cc)
+static int mount_views(struct tree *t, const char *pod_path,
+		       struct ccontainer *cc, struct view **views,
+		       const size_t *order)
 {
 	size_t n = cc->n_mounts;
-	size_t *next_same = calloc(n ? n : 1, sizeof(*next_same));
-	size_t *below = calloc(n ? n : 1, sizeof(*below));
-	char msg[512];
-	int rc = -ENOMEM;
-
-	if (!next_same || !below || places_relate(cc, next_same, below))
-		goto out_free;
-	rc = 0;
-	for (size_t i = 0; i < n; i++) {
-		struct cmount *a = &cc->mounts[i];
-
-		if (!strcmp(a->path, "/")) {
-			fail(cc, a, "NotSupported",
-			     "podvolfs cannot show a volume mounted at \"/\"");
-			break;
-		}
-		if (next_same[i] < below[i]) {
-			snprintf(a->message, sizeof(a->message),
-				 "hidden by the later mount at %s", a->path);
-		} else if (below[i] < n) {
-			snprintf(msg, sizeof(msg),
-				 "mountPath \"%s\" lies inside mountPath \"%s\": podvolfs cannot show nested mounts yet",
-				 a->path, cc->mounts[below[i]].path);
-			fail(cc, a, "NotSupported", msg);
-			break;
-		}
-	}
-out_free:
-	free(next_same);
-	free(below);
-	return rc;
-}
-
-static int mount_views(struct tree *t, const char *pod_path,
-		       struct ccontainer *cc, struct view **views)
-{
 	char *path;
 	int rc;
 
-	for (size_t i = 0; i < cc->n_mounts; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct cmount *cm = &cc->mounts[i];
 
-		if (cm->message[0])
+		if (cm->message[0] || cm->parent < n)
 			continue;
 		if (asprintf(&path, "%s/containers/%s%s", pod_path, cc->name,
 			     cm->path) < 0)
@@ -334,7 +228,19 @@ static int mount_views(struct tree *t, const char *pod_path,
 			snprintf(cm->message, sizeof(cm->message),
 				 "cannot serve: %s", strerror(-rc));
 		else
-			cm->mounted = true;
+			mounted(cm, views[i]);
+	}
+	for (size_t k = 0; k < n; k++) {
+		struct cmount *cm = &cc->mounts[order[k]];
+
+		if (cm->message[0] || cm->parent == n)
+			continue;
+		if (cc->mounts[cm->parent].mounted)
+			mounted(cm, views[order[k]]);
+		else
+			snprintf(cm->message, sizeof(cm->message),
+				 "not mounted: %s, which holds it, is not",
+				 cc->mounts[cm->parent].path);
 	}
 	return 0;
 }
@@ -366,7 +272,7 @@ static int container_prepare(const struct spec_pod *sp,
 	rc = uses_env(c) ? container_env_make(sp, c, &env, msg, sizeof(msg)) : 0;
 	if (rc == -E2BIG) {
 		/* the runtime would fail to start it */
-		fail(cc, NULL, "RunContainerError", msg);
+		container_fail(cc, NULL, "RunContainerError", msg);
 		rc = 0;
 	}
 	if (rc)
@@ -390,7 +296,7 @@ static int container_prepare(const struct spec_pod *sp,
 			/* no such mount point can be, and the tree would nest as deep */
 			snprintf(msg, sizeof(msg),
 				 "mountPath is longer than %d bytes", PATH_MAX - 1);
-			fail(cc, cm, "CreateContainerError", msg);
+			container_fail(cc, cm, "CreateContainerError", msg);
 			continue;
 		}
 		rc = prepare_mount(cm, m, &env);
@@ -434,6 +340,7 @@ int containers_prepare(const struct spec_pod *sp,
 static int container_attach(struct tree *t, const char *pod_path,
 			    struct ccontainer *cc, const struct strmap *vols)
 {
+	size_t *order = NULL;
 	struct view **views;
 	char *path;
 	int rc = 0;
@@ -455,14 +362,20 @@ static int container_attach(struct tree *t, const char *pod_path,
 	if (rc)
 		goto out_free;
 	rc = -ENOMEM;
-	if (!strcmp(cc->state, "Ready") && check_places(cc))
+	order = places_depth_order(cc);
+	if (!order || (!strcmp(cc->state, "Ready") && places_check(cc)))
 		goto out_free;
-	if (asprintf(&path, "%s/containers/%s", pod_path, cc->name) < 0)
+	rc = !strcmp(cc->state, "Ready") ? places_nest(cc, views, order) : 0;
+	if (rc)
 		goto out_free;
+	if (asprintf(&path, "%s/containers/%s", pod_path, cc->name) < 0) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
 	rc = tree_add_dir(t, path);
 	free(path);
 	if (rc == 0 && !strcmp(cc->state, "Ready"))
-		rc = mount_views(t, pod_path, cc, views);
+		rc = mount_views(t, pod_path, cc, views, order);
 	if (rc == 0 && strcmp(cc->state, "Ready"))
 		log_warn("pod %s container \"%s\": %s: %s", pod_path, cc->name,
 			 cc->state, cc->message);
@@ -471,6 +384,7 @@ out_free:
 	for (size_t i = 0; i < cc->n_mounts; i++)
 		view_unref(views[i]);
 	free(views);
+	free(order);
 	return rc;
 }
 
@@ -506,39 +420,106 @@ struct retire_to {
 	void *arg;
 };
 
-/* Replaces the view of @cm, a mount of container @cc, by one of @store. */
-static void republish_mount(struct tree *t, const char *pod_path,
-			    struct ccontainer *cc, struct cmount *cm,
-			    const struct view_volume *vv, struct store *store,
-			    const struct retire_to *to)
+/*
+ * A new view for the mount @k of @cc, mounted in @top's nest: of @store
+ * for a mount of @vv's volume, its subPath resolved anew; for the others
+ * the same object of the same store as before (the covers are made anew).
+ * NULL with the reason in @scratch's message, or -ENOMEM.
+ */
+static int renew_view(struct ccontainer *scratch, const struct cmount *cm,
+		      const struct view_volume *vv, struct store *store,
+		      struct view **out)
 {
-	struct ccontainer scratch = { .name = cc->name, .state = "Ready" };
 	struct cmount probe = *cm;
-	struct view *view = NULL;
+	const struct view *old = cm->view;
+
+	if (strcmp(cm->volume, vv->v->name)) {
+		*out = view_new_at(old->store, old->root, old->vol_id,
+				   old->read_only, &old->cache);
+		return *out ? 0 : -ENOMEM;
+	}
+	return resolve_view(scratch, &probe, vv->v, store, vv->vol_id, out);
+}
+
+/*
+ * Replaces the view of @top, a mount of @cc in the tree, and of every
+ * mount inside it, by new ones where the volume @vv has @store's content,
+ * mount points made anew. Returns 0 or -errno with the reason in
+ * @scratch's message when it is not -ENOMEM.
+ */
+static int republish_nest(struct tree *t, const char *pod_path,
+			  struct ccontainer *cc, size_t top,
+			  struct ccontainer *scratch,
+			  const struct view_volume *vv, struct store *store,
+			  const struct retire_to *to)
+{
+	size_t n = cc->n_mounts;
+	struct view **views = calloc(n, sizeof(*views));
+	size_t *order = places_depth_order(cc);
 	struct view *old;
 	char *path;
-	int rc;
+	int rc = -ENOMEM;
 
-	/* the container's own record stays as it was made; failures are logged */
-	rc = resolve_view(&scratch, &probe, vv->v, store, vv->vol_id, &view);
-	if (rc || !view) {
-		log_warn("pod %s container \"%s\": %s keeps the volume's previous content: %s",
-			 pod_path, cc->name, cm->path,
-			 rc ? strerror(-rc) : scratch.message);
-		return;
+	if (!views || !order)
+		goto out_free;
+	rc = 0;
+	for (size_t k = 0; k < n && !rc; k++)
+		if (cc->mounts[k].mounted && places_top(cc, k) == top) {
+			rc = renew_view(scratch, &cc->mounts[k], vv, store,
+					&views[k]);
+			if (!rc && !views[k])
+				rc = -EINVAL;
+		}
+	for (size_t j = 0; j < n && !rc; j++) {
+		size_t k = order[j];
+		struct cmount probe = cc->mounts[k];
+
+		if (!views[k] || k == top)
+			continue;
+		rc = places_nest_one(scratch, &probe, &cc->mounts[probe.parent],
+			      views[probe.parent], views[k]);
+		if (!rc && strcmp(scratch->state, "Ready"))
+			rc = -EINVAL;
 	}
+	if (rc)
+		goto out_free;
 	rc = -ENOMEM;
 	if (asprintf(&path, "%s/containers/%s%s", pod_path, cc->name,
-		     cm->path) >= 0) {
-		rc = tree_replace_mount(t, path, view, &old);
-		free(path);
-	}
-	view_unref(view);
-	if (!rc)
-		to->fn(to->arg, old);
+		     cc->mounts[top].path) < 0)
+		goto out_free;
+	rc = tree_replace_mount(t, path, views[top], &old);
+	free(path);
 	if (rc)
-		log_warn("pod %s container \"%s\": %s keeps the volume's previous content: %s",
-			 pod_path, cc->name, cm->path, strerror(-rc));
+		goto out_free;
+	to->fn(to->arg, old);
+	for (size_t k = 0; k < n; k++) {
+		if (!views[k])
+			continue;
+		/* the tree handed back the top's old view with a reference */
+		if (k == top)
+			view_unref(cc->mounts[k].view);
+		else
+			to->fn(to->arg, cc->mounts[k].view);
+		cc->mounts[k].view = views[k];
+		views[k] = NULL;
+	}
+out_free:
+	for (size_t k = 0; views && k < n; k++)
+		view_unref(views[k]);
+	free(views);
+	free(order);
+	return rc;
+}
+
+/* Whether the nest of mounts held by @top, a mount in the tree, mounts @name. */
+static bool nest_mounts(const struct ccontainer *cc, size_t top,
+			const char *name)
+{
+	for (size_t k = 0; k < cc->n_mounts; k++)
+		if (cc->mounts[k].mounted && places_top(cc, k) == top &&
+		    !strcmp(cc->mounts[k].volume, name))
+			return true;
+	return false;
 }
 
 void containers_republish(struct tree *t, const char *pod_path,
@@ -554,13 +535,38 @@ void containers_republish(struct tree *t, const char *pod_path,
 	if (!info.store)
 		return;
 	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < cs[i].n_mounts; j++)
-			if (cs[i].mounts[j].mounted &&
-			    !strcmp(cs[i].mounts[j].volume, vv->v->name))
-				republish_mount(t, pod_path, &cs[i],
-						&cs[i].mounts[j], vv, info.store,
-						&to);
+		for (size_t j = 0; j < cs[i].n_mounts; j++) {
+			/* the container's state stays as it was made */
+			struct ccontainer scratch = {
+				.name = cs[i].name,
+				.state = "Ready",
+			};
+			int rc;
+
+			if (!cs[i].mounts[j].mounted ||
+			    cs[i].mounts[j].parent < cs[i].n_mounts ||
+			    !nest_mounts(&cs[i], j, vv->v->name))
+				continue;
+			rc = republish_nest(t, pod_path, &cs[i], j, &scratch,
+					    vv, info.store, &to);
+			if (rc)
+				log_warn("pod %s container \"%s\": %s keeps the volume's previous content: %s",
+					 pod_path, cs[i].name,
+					 cs[i].mounts[j].path,
+					 rc != -EINVAL ? strerror(-rc) :
+					 scratch.message[0] ? scratch.message :
+					 "its root cannot be reached");
+		}
 	store_unref(info.store);
+}
+
+void containers_unmount(struct ccontainer *cs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < cs[i].n_mounts; j++) {
+			view_unref(cs[i].mounts[j].view);
+			cs[i].mounts[j].view = NULL;
+		}
 }
 
 void ccontainers_free(struct ccontainer *cs, size_t n)
@@ -569,6 +575,7 @@ void ccontainers_free(struct ccontainer *cs, size_t n)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		for (size_t j = 0; j < cs[i].n_mounts; j++) {
+			view_unref(cs[i].mounts[j].view);
 			free(cs[i].mounts[j].path);
 			free(cs[i].mounts[j].volume);
 			free(cs[i].mounts[j].sub_path);
