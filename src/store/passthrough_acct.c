@@ -190,14 +190,36 @@ static void pt_alloc_seen(struct pt_node *n, const struct stat *st)
 	n->alloc_known = true;
 }
 
-/* What the host has allocated to @n, open as @fd. Caller holds n->lock. */
-static int pt_alloc_now(struct pt_node *n, int fd, struct stat *st)
+/*
+ * Counts what the host allocated to @n, or freed, since the store last
+ * looked (its own metadata, an extent block written back after the change
+ * that caused it), even past the limit. Caller holds n->lock.
+ */
+static void pt_alloc_catch_up(struct pt_store *s, struct pt_node *n,
+			      const struct stat *st)
+{
+	uint64_t now = (uint64_t)st->st_blocks * 512;
+
+	if (n->alloc_known && now > n->alloc)
+		__atomic_add_fetch(&s->base.used, now - n->alloc,
+				   __ATOMIC_ACQ_REL);
+	else if (n->alloc_known)
+		store_uncharge(&s->base, n->alloc - now);
+	pt_alloc_seen(n, st);
+}
+
+/*
+ * Looks at @n, open as @fd, before a change: *st, and n->alloc counted.
+ * Caller holds n->lock.
+ */
+static int pt_alloc_now(struct pt_store *s, struct pt_node *n, int fd,
+			struct stat *st)
 {
 	if (fstat(fd, st) < 0) {
 		n->alloc_known = false;
 		return -errno;
 	}
-	pt_alloc_seen(n, st);
+	pt_alloc_catch_up(s, n, st);
 	return 0;
 }
 
@@ -213,10 +235,12 @@ static void pt_settle(struct pt_store *s, struct pt_node *n, int fd,
 	struct stat st;
 	uint64_t took;
 
-	if (pt_alloc_now(n, fd, &st)) {
+	if (fstat(fd, &st) < 0) {
 		/* Unknown: keep the charge; the next look corrects it. */
+		n->alloc_known = false;
 		return;
 	}
+	pt_alloc_seen(n, &st);
 	took = n->alloc > before ? n->alloc - before : 0;
 	if (took > charged)
 		__atomic_add_fetch(&s->base.used, took - charged,
@@ -368,7 +392,7 @@ ssize_t pt_acct_write(struct pt_store *s, struct pt_file *f, const char *buf,
 
 	pthread_mutex_lock(&n->lock);
 	if ((f->flags & O_APPEND) || !n->alloc_known) {
-		rc = pt_alloc_now(n, fd, &st);
+		rc = pt_alloc_now(s, n, fd, &st);
 		if (rc)
 			goto out_unlock;
 		if (f->flags & O_APPEND)
@@ -404,7 +428,7 @@ int pt_acct_truncate(struct pt_store *s, struct pt_node *n, int fd,
 	int rc;
 
 	pthread_mutex_lock(&n->lock);
-	rc = pt_alloc_now(n, fd, &st);
+	rc = pt_alloc_now(s, n, fd, &st);
 	if (rc)
 		goto out_unlock;
 	before = n->alloc;
@@ -448,7 +472,7 @@ int pt_acct_fallocate(struct pt_store *s, struct pt_file *f, int mode,
 	if (len > INT64_MAX - off)
 		return -EFBIG;
 	pthread_mutex_lock(&n->lock);
-	rc = pt_alloc_now(n, fd, &st);
+	rc = pt_alloc_now(s, n, fd, &st);
 	if (rc)
 		goto out_unlock;
 	before = n->alloc;
@@ -604,7 +628,6 @@ int pt_acct_open(struct pt_store *s, struct pt_node *n, int fd)
 	struct stat st;
 	int rc = 0;
 
-	(void)s;
 	pthread_mutex_lock(&n->lock);
 	if (fstat(fd, &st) < 0) {
 		rc = -errno;
@@ -612,7 +635,7 @@ int pt_acct_open(struct pt_store *s, struct pt_node *n, int fd)
 		rc = -ENOENT;
 	} else {
 		n->open_count++;
-		pt_alloc_seen(n, &st);
+		pt_alloc_catch_up(s, n, &st);
 	}
 	pthread_mutex_unlock(&n->lock);
 	return rc;
