@@ -288,8 +288,9 @@ struct store *memory_store_new(mode_t root_mode, uid_t uid, gid_t gid,
  * store takes ownership of the fd, also on failure. Every object is reached beneath it (openat2 with
  * RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS from the root on each access), so no
  * symlink, ".." or rename on the host leads outside. @limit as for the
- * memory store, counting regular files' sizes and symlink targets; the
- * usage already under @root_fd is counted at creation. The new store holds
+ * memory store, counting the blocks the host allocated to regular files
+ * (st_blocks, as du does) and symlink targets; the usage already under
+ * @root_fd is counted at creation. The new store holds
  * one reference, the caller's (refs = 1). Returns NULL and sets errno on
  * failure.
  */
