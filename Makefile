@@ -1,10 +1,11 @@
 # podvolfs: a plain GNU Makefile.
 #
-#   make                 the daemon and the mount helper, in $(BUILD)
+#   make                 the daemon, podvolfs-ctl and the mount helper, in $(BUILD)
 #   make check           installs missing Debian packages, builds, runs every test
 #   make check-asan      the same suite on the ASan+UBSan build (build-asan/)
 #   make demo            mounts examples/ at ./mnt and shows the tree
-#   make install         daemon, mount helper and man pages under $(DESTDIR)$(PREFIX)
+#   make install         daemon, podvolfs-ctl, mount helper and man pages under
+#                        $(DESTDIR)$(PREFIX)
 #   make bench           benchmarks against native, bindfs, mergerfs, tmpfs, rclone
 #                        (QUICK=1: smaller sizes, under 3 minutes; see bench/run)
 #   make fuzz            builds the fuzz targets of fuzz/ with clang, libFuzzer,
@@ -19,7 +20,7 @@
 PREFIX ?= /usr/local
 # Staging root prepended to every installed path.
 DESTDIR ?=
-# Where the daemon goes.
+# Where the daemon and podvolfs-ctl go.
 SBINDIR ?= $(PREFIX)/sbin
 # Where mount(8) looks for fuse.TYPE helpers.
 HELPERDIR ?= /sbin
@@ -103,8 +104,11 @@ Q_LD = @printf '  LD      %s\n' $@;
 Q_AR = @printf '  AR      %s\n' $@;
 endif
 
-LIB_SRCS := $(sort $(wildcard src/*/*.c))
+# src/ctl/ is the client podvolfs-ctl, which links the library.
+LIB_SRCS := $(sort $(filter-out src/ctl/%,$(wildcard src/*/*.c)))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CTL_SRCS := $(sort $(wildcard src/ctl/*.c))
+CTL_OBJS := $(CTL_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
@@ -117,7 +121,7 @@ FUZZ_REPLAY_OBJS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%.o) $(BUILD)/fuzz/common.o
 .PHONY: FORCE all lib unit helpers check test check-asan demo bench stress fuzz fuzz-targets \
 	install uninstall install-deps clean
 
-all: $(BUILD)/podvolfs
+all: $(BUILD)/podvolfs $(BUILD)/podvolfs-ctl
 
 lib: $(BUILD)/libpodvolfs.a
 
@@ -138,6 +142,9 @@ $(BUILD)/libpodvolfs.a: $(LIB_OBJS)
 	$(Q_AR)$(AR) rcs $@ $^
 
 $(BUILD)/podvolfs: $(BUILD)/src/main.o $(BUILD)/libpodvolfs.a
+	$(Q_LD)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(FINAL_LIBS)
+
+$(BUILD)/podvolfs-ctl: $(CTL_OBJS) $(BUILD)/libpodvolfs.a
 	$(Q_LD)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(FINAL_LIBS)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libpodvolfs.a
@@ -243,6 +250,8 @@ install: all
 		mount-helpers/mount.fuse.podvolfs >$(BUILD)/mount.fuse.podvolfs
 	install -D -m 0755 $(BUILD)/mount.fuse.podvolfs $(DESTDIR)$(HELPERDIR)/mount.fuse.podvolfs
 	install -D -m 0644 docs/podvolfs.8 $(DESTDIR)$(MANDIR)/man8/podvolfs.8
+	install -D -m 0755 $(BUILD)/podvolfs-ctl $(DESTDIR)$(SBINDIR)/podvolfs-ctl
+	install -D -m 0644 docs/podvolfs-ctl.8 $(DESTDIR)$(MANDIR)/man8/podvolfs-ctl.8
 	install -D -m 0644 docs/mount.fuse.podvolfs.8 $(DESTDIR)$(MANDIR)/man8/mount.fuse.podvolfs.8
 	install -D -m 0755 mount-helpers/podvolfs-bind $(DESTDIR)$(SBINDIR)/podvolfs-bind
 	install -D -m 0644 docs/podvolfs-bind.8 $(DESTDIR)$(MANDIR)/man8/podvolfs-bind.8
@@ -250,11 +259,12 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/podvolfs $(DESTDIR)$(HELPERDIR)/mount.fuse.podvolfs \
 		$(DESTDIR)$(MANDIR)/man8/podvolfs.8 $(DESTDIR)$(MANDIR)/man8/mount.fuse.podvolfs.8 \
-		$(DESTDIR)$(SBINDIR)/podvolfs-bind $(DESTDIR)$(MANDIR)/man8/podvolfs-bind.8
+		$(DESTDIR)$(SBINDIR)/podvolfs-bind $(DESTDIR)$(MANDIR)/man8/podvolfs-bind.8 \
+		$(DESTDIR)$(SBINDIR)/podvolfs-ctl $(DESTDIR)$(MANDIR)/man8/podvolfs-ctl.8
 
 clean:
 	rm -rf build build-asan $(FUZZ_BUILD)
 
--include $(LIB_OBJS:.o=.d) $(BUILD)/src/main.d $(UNITS:=.d) $(HELPERS:=.d) \
+-include $(LIB_OBJS:.o=.d) $(CTL_OBJS:.o=.d) $(BUILD)/src/main.d $(UNITS:=.d) $(HELPERS:=.d) \
 	$(FUZZ_REPLAY_OBJS:.o=.d) $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_BINS:=.d) \
 	$(FUZZ_BUILD)/fuzz/common.d

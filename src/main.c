@@ -32,6 +32,7 @@
 #include "podvolfs/cluster.h"
 #include "podvolfs/fs.h"
 #include "podvolfs/heap.h"
+#include "podvolfs/json.h"
 #include "podvolfs/log.h"
 #include "podvolfs/quantity.h"
 #include "podvolfs/spec.h"
@@ -455,6 +456,36 @@ static int load_unwinder(void)
 	return 0;
 }
 
+/*
+ * MNT/.podvolfs/daemon.json: what a client cannot learn from mountinfo,
+ * so that podvolfs-ctl validates manifests as this daemon will.
+ */
+static int show_daemon(void *ctx, char **buf, size_t *len)
+{
+	const struct cluster_config *ccfg = ctx;
+	static const char *const modes[] = {
+		[SPEC_FIELDS_WARN] = "Warn",
+		[SPEC_FIELDS_STRICT] = "Strict",
+		[SPEC_FIELDS_IGNORE] = "Ignore",
+	};
+	FILE *f = open_memstream(buf, len);
+
+	if (!f)
+		return -ENOMEM;
+	fputc('{', f);
+	json_kv(f, "source", ccfg->source);
+	fputc(',', f);
+	json_kv(f, "fieldValidation", modes[ccfg->field_validation]);
+	fputc(',', f);
+	json_kv(f, "version", PODVOLFS_VERSION);
+	fputs("}\n", f);
+	if (fclose(f)) {
+		free(*buf);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /* Mounts, serves until unmounted or signalled, and unwinds. Returns the exit status. */
 static int serve(struct fuse_args *args, struct fuse_cmdline_opts *cmd,
 		 struct options *o, struct cluster_config *ccfg)
@@ -488,6 +519,11 @@ static int serve(struct fuse_args *args, struct fuse_cmdline_opts *cmd,
 		fprintf(stderr, "podvolfs: state directory %s: %s\n",
 			ccfg->state_dir, strerror(errno));
 		goto out_free_fs;
+	}
+	if (tree_add_file(tree, ".podvolfs/daemon.json", show_daemon, ccfg,
+			  NULL)) {
+		fprintf(stderr, "podvolfs: out of memory\n");
+		goto out_free_cluster;
 	}
 	if (cluster_sync(c))
 		goto out_free_cluster;

@@ -276,7 +276,18 @@ static inline void store_get(struct snode *n)
  */
 int store_charge(struct store *s, uint64_t bytes);
 
-/* Gives back @bytes charged earlier. Can't fail. Thread-safe. */
+/*
+ * Reserves as much of @bytes as the limit leaves, in whole multiples of
+ * @unit (a power of two) unless it is all of @bytes. Returns what it
+ * reserved, 0 when nothing fits. Thread-safe.
+ */
+uint64_t store_charge_upto(struct store *s, uint64_t bytes, uint64_t unit);
+
+/*
+ * Gives back @bytes charged earlier. Usage never goes below 0 (a store that
+ * learns of its bytes from the host may give back more than it counted).
+ * Can't fail. Thread-safe.
+ */
 void store_uncharge(struct store *s, uint64_t bytes);
 
 /* Fills the size fields of @st from the limit and usage (4096-byte blocks). */
@@ -284,8 +295,8 @@ void store_statfs_limit(const struct store *s, struct statvfs *st);
 
 /*
  * A RAM filesystem whose root has @root_mode, owned by @uid:@gid. @limit is
- * a byte limit (0: none). Usage counts file data by size (sparse files count
- * their whole size), symlink targets and xattr names and values, to the byte.
+ * a byte limit (0: none). Usage counts file data by the 4 KiB pages it
+ * holds (holes cost nothing), symlink targets and xattr names and values.
  * The new store holds one reference, the caller's (refs = 1). Returns NULL
  * on allocation failure.
  */
@@ -299,8 +310,9 @@ struct store *memory_store_new(mode_t root_mode, uid_t uid, gid_t gid,
  * store takes ownership of the fd, also on failure. Every object is reached beneath it (openat2 with
  * RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS from the root on each access), so no
  * symlink, ".." or rename on the host leads outside. @limit as for the
- * memory store, counting regular files' sizes and symlink targets; the
- * usage already under @root_fd is counted at creation. The new store holds
+ * memory store, counting the blocks the host allocated to regular files
+ * (st_blocks, as du does) and symlink targets; the usage already under
+ * @root_fd is counted at creation. The new store holds
  * one reference, the caller's (refs = 1). Returns NULL and sets errno on
  * failure.
  */

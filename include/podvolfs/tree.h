@@ -50,6 +50,14 @@ struct view_cache {
  */
 #define VOL_SHIFT 40
 
+struct view;
+
+/* A view mounted over an object of another: a nested volumeMount. */
+struct view_cover {
+	struct snode *at;		/* the mount point, one reference */
+	struct view *view;		/* what shows there, one reference */
+};
+
 /* A way into a store; reference counted, shared by every FUSE inode it reaches. */
 struct view {
 	struct store *store;		/* one reference */
@@ -57,6 +65,13 @@ struct view {
 	bool read_only;			/* every mutation answers EROFS */
 	uint32_t vol_id;		/* high bits of st_ino, unique per volume */
 	struct view_cache cache;
+	/*
+	 * The views mounted over objects of this one (view_cover()): set
+	 * before the view is published, never changed after, so read
+	 * without a lock.
+	 */
+	struct view_cover *covers;
+	size_t n_covers;
 	unsigned long refs;		/* atomic */
 };
 
@@ -78,8 +93,35 @@ struct view *view_new_at(struct store *store, struct snode *root,
 			 uint32_t vol_id, bool read_only,
 			 const struct view_cache *cache);
 void view_ref(struct view *v);
-/* Drops one reference; the last one releases the root and the store. Accepts NULL. */
+/*
+ * Drops one reference; the last one releases the root, the store and the
+ * covering views. Accepts NULL.
+ */
 void view_unref(struct view *v);
+
+/*
+ * Mounts @inner over @at, an object of @v's store of the same type as
+ * @inner's root (a directory, or a file): what goes through @v and finds
+ * @at finds @inner's root in its place, as a path in a container finds a
+ * mount over its mount point, whatever @at's name. Only before @v is
+ * published (mounted in the tree or over another view): covers never
+ * change after. Takes a reference to @at and to @inner. Returns 0,
+ * -EEXIST (@at is covered already) or -ENOMEM.
+ */
+int view_cover(struct view *v, struct snode *at, struct view *inner);
+
+/*
+ * The view mounted over @sn in @v, or NULL; borrowed for as long as the
+ * caller holds @v. Can't fail.
+ */
+struct view *view_covering(const struct view *v, const struct snode *sn);
+
+/*
+ * The same by the store's inode number of the mount point, for listings
+ * that carry no node: a mount point deleted since and its number reused
+ * may match, which only what the listing says of that entry shows.
+ */
+struct view *view_covering_ino(const struct view *v, uint64_t ino);
 
 /*
  * Makes the contents of a file of the tree: a malloc'ed buffer in *@buf

@@ -5,8 +5,9 @@
  * Ready; views.c prepares every container's views (SPEC section 2) when
  * the pod starts and makes them, under containers/<container>/<mountPath>,
  * once every volume the containers mount is settled, as the kubelet starts
- * a pod's containers only after its volumes are mounted; status.c says in
- * the status file how each went. Everything that changes the tree runs
+ * a pod's containers only after its volumes are mounted (places.c: where
+ * each mount goes, nested ones over their mount points; subpath.c: walks
+ * in a volume); status.c says in the status file how each went. Everything that changes the tree runs
  * under c->lock, in a sync or in the watch thread.
  */
 #ifndef PODVOLFS_CLUSTER_I_H
@@ -38,7 +39,14 @@ struct cmount {
 	char *volume;
 	char *sub_path;			/* expanded; "" for the volume's root */
 	bool read_only;			/* readOnly or the volume's forced read-only */
-	bool mounted;			/* in the tree */
+	bool mounted;			/* in the tree, or over a mount point */
+	/*
+	 * The mount this one lies inside, over whose view it is mounted (the
+	 * last one at the nearest place that holds it); n_mounts when none,
+	 * and it is mounted in the tree.
+	 */
+	size_t parent;
+	struct view *view;		/* one reference while mounted; c->lock */
 	/* a failure found when preparing (expansion, absolute, ".."), or NULL */
 	const char *prep_state;
 	char message[512];		/* why not mounted; "" when mounted */
@@ -153,8 +161,10 @@ int containers_attach(struct tree *t, const char *pod_path,
  * a re-synced gitRepo. Each view is replaced in one step, and the one it
  * replaced handed to @retired with a reference; a subPath is resolved
  * again in the new content (a mount whose subPath fails there keeps the
- * previous content, logged). The containers' records do not change, so
- * the status file may read them meanwhile.
+ * previous content, logged). Mounts inside one another are replaced
+ * together, from the one in the tree down, their mount points made anew
+ * where missing. Of the containers' records only the views they keep
+ * change, so the status file may read them meanwhile.
  */
 void containers_republish(struct tree *t, const char *pod_path,
 			  struct ccontainer *cs, size_t n,
@@ -162,8 +172,60 @@ void containers_republish(struct tree *t, const char *pod_path,
 			  void (*retired)(void *arg, struct view *old),
 			  void *arg);
 
+/*
+ * Drops the views the records of @cs keep, once the pod is out of the
+ * tree: a volume's store then goes with the kernel's last use of it.
+ */
+void containers_unmount(struct ccontainer *cs, size_t n);
+
 /* Frees @cs. Accepts NULL. */
 void ccontainers_free(struct ccontainer *cs, size_t n);
+
+/*
+ * A container that cannot start: its state, and why in the kubelet's
+ * words, on the container and (unless NULL) on the mount @cm.
+ */
+void container_fail(struct ccontainer *cc, struct cmount *cm,
+		    const char *state, const char *msg);
+
+/*
+ * places.c: where a started container's mounts go. Two mounts at one
+ * place: the later one is on top, as with a runtime's mounts, and the
+ * earlier is hidden (its message says so). A mount inside another gets in
+ * ->parent the one on top at the nearest place that holds it, over whose
+ * view it is to be mounted. A mount at "/" fails the container. Returns 0
+ * or -ENOMEM.
+ */
+int places_check(struct ccontainer *cc);
+
+/*
+ * The indexes of @cc's mounts in the order a runtime mounts them
+ * (containerd sorts them by depth, stably): outer before inner. A new
+ * array, or NULL without memory.
+ */
+size_t *places_depth_order(const struct ccontainer *cc);
+
+/*
+ * Mounts @iv, the view of @cm, over its mount point in @ov, the view of
+ * @outer, which holds it (view_cover()), the mount point found or made by
+ * mount_point_make(). Returns 0, with @cc failed and @cm's message set
+ * when the mount point cannot be had (what runc refuses fails as
+ * RunContainerError), or -ENOMEM.
+ */
+int places_nest_one(struct ccontainer *cc, struct cmount *cm,
+		    const struct cmount *outer, struct view *ov,
+		    struct view *iv);
+
+/*
+ * places_nest_one() for each shown mount of @cc inside another, in
+ * @order (places_depth_order()), @views[i] being mount i's view. Stops at
+ * the first failure, as a runtime does. Returns 0 or -ENOMEM.
+ */
+int places_nest(struct ccontainer *cc, struct view **views,
+		const size_t *order);
+
+/* The mount in the tree whose view holds the mount @k of @cc, or @k itself. */
+size_t places_top(const struct ccontainer *cc, size_t k);
 
 /*
  * status.c: writes the containers' and mounts' tables of the status file
@@ -218,5 +280,25 @@ void pods_update(struct cluster *c);
  */
 int subpath_resolve(struct store *s, struct snode *root, const char *sub,
 		    bool may_create, struct snode **out);
+
+/*
+ * The mount point of a volumeMount inside another (SPEC section 2, nested
+ * mountPaths): @rel (clean, relative, not empty) beneath @root, the root
+ * of the outer mount's view in @s, found or made as runc makes a mount's
+ * destination in a container's root: each missing directory on the way
+ * with mode 0755, then the mount point itself, a directory when @is_dir,
+ * else an empty file of mode 0644, all owned by root. Nothing is made
+ * when @read_only (the outer mount is read-only: runc's mkdir fails), and
+ * no symlink is followed (runc would follow it inside the container's
+ * root, where the mount would then land: not a place this view has).
+ * Returns 0 with the node and a new reference in *@out; else -EROFS
+ * (something is missing and @read_only), -ENOTDIR (a file on the way, or a
+ * mount point of the other type), -ELOOP (a symlink), -ENAMETOOLONG,
+ * -ENOMEM or the store's error, with in *@end the length of the part of
+ * @rel that failed (up to and including the failing name).
+ */
+int mount_point_make(struct store *s, struct snode *root, const char *rel,
+		     bool is_dir, bool read_only, struct snode **out,
+		     size_t *end);
 
 #endif

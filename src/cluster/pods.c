@@ -362,6 +362,7 @@ void pod_stop(struct cluster *c, struct pod *p, bool delete)
 
 	tree_remove(c->tree, p->path);
 	tree_remove_empty(c->tree, p->ns);
+	containers_unmount(p->containers, p->n_containers);
 	for (size_t i = 0; i < p->n_volumes; i++)
 		volume_stop(&p->volumes[i]);
 	if (delete) {

@@ -7,7 +7,9 @@
  * (store, that object, read-only flag). The view holds the object itself,
  * not a path, so a symlink swapped in later is never followed: the race of
  * CVE-2017-1002101 and CVE-2021-25741 has nothing to race against. The
- * views are mounted at <pod>/containers/<container>/<mountPath>.
+ * views are mounted at <pod>/containers/<container>/<mountPath>; a mount
+ * inside another is mounted over its mount point in that one's view
+ * (places.c), and re-published with it.
  */
 #include <errno.h>
 #include <limits.h>
@@ -20,200 +22,6 @@
 #include "podvolfs/log.h"
 #include "podvolfs/strmap.h"
 #include "podvolfs/views.h"
-
-/* Symlinks followed in one resolution at most, as Linux's MAXSYMLINKS. */
-#define MAX_LINKS 40
-
-/* A walk from the volume's root: the directories entered, the path left. */
-struct walk {
-	struct store *s;
-	struct snode **stack;		/* one reference each; [0] is the root */
-	size_t depth;
-	size_t cap;
-	mode_t top_mode;		/* st_mode of stack[depth - 1] */
-	char *rest;			/* what is left to walk, malloc'ed */
-	size_t pos;			/* where in rest the next component starts */
-	size_t link_comps;		/* components left that came from link targets */
-	int links;			/* symlinks followed so far */
-};
-
-static int walk_push(struct walk *w, struct snode *sn, mode_t mode)
-{
-	if (w->depth == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 16;
-		struct snode **grown = realloc(w->stack, cap * sizeof(*grown));
-
-		if (!grown) {
-			store_put(sn);
-			return -ENOMEM;
-		}
-		w->stack = grown;
-		w->cap = cap;
-	}
-	w->stack[w->depth++] = sn;
-	w->top_mode = mode;
-	return 0;
-}
-
-/* Takes the next component out of w->rest; false when none is left. */
-static bool walk_next(struct walk *w, char *name, bool *from_link)
-{
-	for (;;) {
-		char *p = w->rest + w->pos;
-		char *end;
-		size_t n;
-
-		if (!*p)
-			return false;
-		end = strchrnul(p, '/');
-		n = end - p;
-		w->pos += n + (*end ? 1 : 0);
-		if (!n)
-			continue;
-		*from_link = w->link_comps > 0;
-		if (w->link_comps)
-			w->link_comps--;
-		/* A longer name cannot exist: keep a prefix the store will not find. */
-		snprintf(name, NAME_MAX + 2, "%.*s", (int)(n > NAME_MAX + 1 ?
-			 NAME_MAX + 1 : n), p);
-		return true;
-	}
-}
-
-static size_t count_components(const char *path)
-{
-	size_t n = 0;
-
-	for (const char *p = path; *p; p++)
-		n += *p != '/' && (p == path || p[-1] == '/');
-	return n;
-}
-
-/* Replaces the walked part of w->rest by the link's @target. */
-static int walk_follow(struct walk *w, const char *target)
-{
-	const char *left = w->rest + w->pos;
-	char *rest;
-
-	if (asprintf(&rest, "%s/%s", target, left) < 0)
-		return -ENOMEM;
-	w->link_comps += count_components(target);
-	free(w->rest);
-	w->rest = rest;
-	w->pos = 0;
-	return 0;
-}
-
-/*
- * A symlink met on the way: a relative target goes on from the link's
- * directory, an absolute one is a host path and so outside the volume. The
- * kubelet tells a target that exists on the host (it prepares the subPath
- * and finds it outside) from one that does not (it tries to create it and
- * meets the link); so do we, for the same message.
- */
-static int walk_symlink(struct walk *w, struct snode *sn)
-{
-	char target[PATH_MAX + 1];
-	struct stat st;
-	int rc;
-
-	rc = w->s->ops->readlink(w->s, sn, target, sizeof(target));
-	store_put(sn);
-	if (rc < 0)
-		return -EXDEV;
-	if ((size_t)rc >= sizeof(target) || ++w->links > MAX_LINKS)
-		return -EXDEV;
-	if (target[0] == '/')
-		return stat(target, &st) == 0 ? -EXDEV : -EACCES;
-	return walk_follow(w, target);
-}
-
-/* Makes the directory @name in @dir with exactly @mode, owned by root. */
-static int make_dir(struct store *s, struct snode *dir, const char *name,
-		    mode_t mode, struct snode **out, struct stat *st)
-{
-	const struct store_cred root = { .uid = 0 };
-	struct stat in = { .st_mode = mode };
-	int rc;
-
-	rc = s->ops->mkdir(s, dir, name, mode, &root, out, st);
-	if (rc)
-		return rc;
-	/* Mode bits the store (or a umask) left out, setgid and sticky included. */
-	rc = s->ops->setattr(s, *out, NULL, &in, STORE_SET_MODE, st);
-	if (rc)
-		store_put(*out);
-	return rc;
-}
-
-/* One step of the walk: enter @name of the current directory. */
-static int walk_step(struct walk *w, const char *name, bool from_link,
-		     bool may_create, mode_t root_mode)
-{
-	struct snode *dir = w->stack[w->depth - 1];
-	struct snode *sn;
-	struct stat st;
-	int rc;
-
-	if (!strcmp(name, "."))
-		return 0;
-	if (!strcmp(name, "..")) {
-		if (w->depth == 1)
-			return -EXDEV;
-		store_put(w->stack[--w->depth]);
-		/* Only directories are ever below the top of the stack. */
-		w->top_mode = S_IFDIR;
-		return 0;
-	}
-	if (!S_ISDIR(w->top_mode))
-		return -EXDEV;
-	rc = w->s->ops->lookup(w->s, dir, name, &sn, &st);
-	if (rc == -ENOENT) {
-		/* Only the subPath's own names are made, never a link's target. */
-		if (from_link || !may_create)
-			return -EACCES;
-		rc = make_dir(w->s, dir, name, root_mode, &sn, &st);
-		if (rc == -EEXIST)
-			rc = w->s->ops->lookup(w->s, dir, name, &sn, &st);
-		if (rc)
-			return rc == -ENOMEM ? rc : -EACCES;
-	} else if (rc) {
-		return rc == -ENOMEM ? rc : -EXDEV;
-	}
-	if (S_ISLNK(st.st_mode))
-		return walk_symlink(w, sn);
-	return walk_push(w, sn, st.st_mode);
-}
-
-int subpath_resolve(struct store *s, struct snode *root, const char *sub,
-		    bool may_create, struct snode **out)
-{
-	struct walk w = { .s = s };
-	char name[NAME_MAX + 2];
-	struct stat st;
-	bool from_link;
-	int rc;
-
-	rc = s->ops->getattr(s, root, NULL, &st);
-	if (rc)
-		return rc == -ENOMEM ? rc : -EXDEV;
-	w.rest = strdup(sub);
-	if (!w.rest)
-		return -ENOMEM;
-	store_get(root);
-	rc = walk_push(&w, root, st.st_mode);
-	while (rc == 0 && walk_next(&w, name, &from_link))
-		rc = walk_step(&w, name, from_link, may_create,
-			       st.st_mode & 07777);
-	if (rc == 0) {
-		*out = w.stack[--w.depth];
-	}
-	while (w.depth)
-		store_put(w.stack[--w.depth]);
-	free(w.stack);
-	free(w.rest);
-	return rc;
-}
 
 static bool has_dotdot(const char *path)
 {
@@ -250,9 +58,8 @@ static int volumes_index(struct strmap *by_name,
 	return 0;
 }
 
-/* A container that cannot start: its state, and why in kubelet's words. */
-static void fail(struct ccontainer *cc, struct cmount *cm, const char *state,
-		 const char *msg)
+void container_fail(struct ccontainer *cc, struct cmount *cm,
+		    const char *state, const char *msg)
 {
 	cc->state = state;
 	snprintf(cc->message, sizeof(cc->message), "%s", msg);
@@ -331,7 +138,7 @@ static int resolve_view(struct ccontainer *cc, struct cmount *cm,
 				 "failed to create subPath directory for volumeMount \"%s\" of container \"%s\"" :
 				 "failed to prepare subPath for volumeMount \"%s\" of container \"%s\"",
 				 cm->volume, cc->name);
-			fail(cc, cm, "CreateContainerConfigError", msg);
+			container_fail(cc, cm, "CreateContainerConfigError", msg);
 			return 0;
 		}
 		root = top;
@@ -371,11 +178,11 @@ static int make_view(struct ccontainer *cc, struct cmount *cm,
 		snprintf(msg, sizeof(msg),
 			 "cannot find volume \"%s\" to mount into container \"%s\"",
 			 cm->volume, cc->name);
-		fail(cc, cm, "ContainerCreating", msg);
+		container_fail(cc, cm, "ContainerCreating", msg);
 		return 0;
 	}
 	if (cm->prep_state) {
-		fail(cc, NULL, cm->prep_state, cm->message);
+		container_fail(cc, NULL, cm->prep_state, cm->message);
 		rc = 0;
 	} else {
 		rc = resolve_view(cc, cm, vv->v, info.store, vv->vol_id, out);
@@ -384,138 +191,31 @@ static int make_view(struct ccontainer *cc, struct cmount *cm,
 	return rc;
 }
 
-/* True when the clean path @inner lies below the clean path @outer. */
-static bool path_below(const char *inner, const char *outer)
+/* @cm is mounted, through @view. */
+static void mounted(struct cmount *cm, struct view *view)
 {
-	size_t n = strlen(outer);
-
-	if (n == 1)
-		return inner[1] != '\0';
-	return !strncmp(inner, outer, n) && inner[n] == '/';
-}
-
-/* A mount's place, for sorting: '/' sorts before any other byte. */
-struct place {
-	const char *path;
-	size_t i;				/* the mount's index */
-};
-
-/* The end of a path first, then '/', then every other byte. */
-static unsigned place_rank(unsigned char c)
-{
-	return c == '\0' ? 0 : c == '/' ? 1 : c + 1u;
-}
-
-static int place_cmp(const void *pa, const void *pb)
-{
-	const struct place *a = pa, *b = pb;
-	const unsigned char *x = (const unsigned char *)a->path;
-	const unsigned char *y = (const unsigned char *)b->path;
-
-	for (; *x && *x == *y; x++, y++)
-		;
-	if (*x != *y)
-		return place_rank(*x) < place_rank(*y) ? -1 : 1;
-	return a->i < b->i ? -1 : a->i > b->i;
+	cm->mounted = true;
+	view_ref(view);
+	cm->view = view;
 }
 
 /*
- * For each mount i, in @next_same[i] the next mount at the same place (n
- * when none), and in @below[i] the first mount (in mount order) of a place
- * that holds it (n when none). Sorted with '/' first, the places beneath
- * a place follow it at once, so one pass with a stack of the places that
- * hold the current one finds them: O(n log n) comparisons, not n^2.
- */
-static int places_relate(const struct ccontainer *cc, size_t *next_same,
-			 size_t *below)
-{
-	size_t n = cc->n_mounts, depth = 0;
-	struct place *p = calloc(n ? n : 1, sizeof(*p));
-	/* .i: the first mount of this place or of one holding it */
-	struct place *stack = calloc(n ? n : 1, sizeof(*stack));
-
-	if (!p || !stack) {
-		free(p);
-		free(stack);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < n; i++)
-		p[i] = (struct place){ cc->mounts[i].path, i };
-	qsort(p, n, sizeof(*p), place_cmp);
-	for (size_t k = 0, run; k < n; k = run) {
-		size_t held;
-
-		for (run = k + 1; run < n && !strcmp(p[run].path, p[k].path); run++)
-			next_same[p[run - 1].i] = p[run].i;
-		next_same[p[run - 1].i] = n;
-		while (depth && !path_below(p[k].path, stack[depth - 1].path))
-			depth--;
-		held = depth ? stack[depth - 1].i : n;
-		for (size_t r = k; r < run; r++)
-			below[p[r].i] = held;
-		stack[depth].path = p[k].path;
-		stack[depth].i = p[k].i < held ? p[k].i : held;
-		depth++;
-	}
-	free(p);
-	free(stack);
-	return 0;
-}
-
-/*
- * The tree cannot put a view inside another view: it checks the places of
- * a started container's mounts. Two mounts at one place: the later one is
- * on top, as with a runtime's mounts, and the earlier is hidden. Looking
- * at the mounts in order, the first other mount at the same place or
- * holding it decides: hidden, or the container cannot start. Returns 0 or
+ * Mounts in the tree the shown mounts of @cc that lie inside no other,
+ * in order; those inside another are mounted with it. Returns 0 or
  * -ENOMEM.
  */
-static int check_places(struct ccontainer *cc)
+static int mount_views(struct tree *t, const char *pod_path,
+		       struct ccontainer *cc, struct view **views,
+		       const size_t *order)
 {
 	size_t n = cc->n_mounts;
-	size_t *next_same = calloc(n ? n : 1, sizeof(*next_same));
-	size_t *below = calloc(n ? n : 1, sizeof(*below));
-	char msg[512];
-	int rc = -ENOMEM;
-
-	if (!next_same || !below || places_relate(cc, next_same, below))
-		goto out_free;
-	rc = 0;
-	for (size_t i = 0; i < n; i++) {
-		struct cmount *a = &cc->mounts[i];
-
-		if (!strcmp(a->path, "/")) {
-			fail(cc, a, "NotSupported",
-			     "podvolfs cannot show a volume mounted at \"/\"");
-			break;
-		}
-		if (next_same[i] < below[i]) {
-			snprintf(a->message, sizeof(a->message),
-				 "hidden by the later mount at %s", a->path);
-		} else if (below[i] < n) {
-			snprintf(msg, sizeof(msg),
-				 "mountPath \"%s\" lies inside mountPath \"%s\": podvolfs cannot show nested mounts yet",
-				 a->path, cc->mounts[below[i]].path);
-			fail(cc, a, "NotSupported", msg);
-			break;
-		}
-	}
-out_free:
-	free(next_same);
-	free(below);
-	return rc;
-}
-
-static int mount_views(struct tree *t, const char *pod_path,
-		       struct ccontainer *cc, struct view **views)
-{
 	char *path;
 	int rc;
 
-	for (size_t i = 0; i < cc->n_mounts; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct cmount *cm = &cc->mounts[i];
 
-		if (cm->message[0])
+		if (cm->message[0] || cm->parent < n)
 			continue;
 		if (asprintf(&path, "%s/containers/%s%s", pod_path, cc->name,
 			     cm->path) < 0)
@@ -528,7 +228,19 @@ static int mount_views(struct tree *t, const char *pod_path,
 			snprintf(cm->message, sizeof(cm->message),
 				 "cannot serve: %s", strerror(-rc));
 		else
-			cm->mounted = true;
+			mounted(cm, views[i]);
+	}
+	for (size_t k = 0; k < n; k++) {
+		struct cmount *cm = &cc->mounts[order[k]];
+
+		if (cm->message[0] || cm->parent == n)
+			continue;
+		if (cc->mounts[cm->parent].mounted)
+			mounted(cm, views[order[k]]);
+		else
+			snprintf(cm->message, sizeof(cm->message),
+				 "not mounted: %s, which holds it, is not",
+				 cc->mounts[cm->parent].path);
 	}
 	return 0;
 }
@@ -560,7 +272,7 @@ static int container_prepare(const struct spec_pod *sp,
 	rc = uses_env(c) ? container_env_make(sp, c, &env, msg, sizeof(msg)) : 0;
 	if (rc == -E2BIG) {
 		/* the runtime would fail to start it */
-		fail(cc, NULL, "RunContainerError", msg);
+		container_fail(cc, NULL, "RunContainerError", msg);
 		rc = 0;
 	}
 	if (rc)
@@ -584,7 +296,7 @@ static int container_prepare(const struct spec_pod *sp,
 			/* no such mount point can be, and the tree would nest as deep */
 			snprintf(msg, sizeof(msg),
 				 "mountPath is longer than %d bytes", PATH_MAX - 1);
-			fail(cc, cm, "CreateContainerError", msg);
+			container_fail(cc, cm, "CreateContainerError", msg);
 			continue;
 		}
 		rc = prepare_mount(cm, m, &env);
@@ -628,6 +340,7 @@ int containers_prepare(const struct spec_pod *sp,
 static int container_attach(struct tree *t, const char *pod_path,
 			    struct ccontainer *cc, const struct strmap *vols)
 {
+	size_t *order = NULL;
 	struct view **views;
 	char *path;
 	int rc = 0;
@@ -649,14 +362,20 @@ static int container_attach(struct tree *t, const char *pod_path,
 	if (rc)
 		goto out_free;
 	rc = -ENOMEM;
-	if (!strcmp(cc->state, "Ready") && check_places(cc))
+	order = places_depth_order(cc);
+	if (!order || (!strcmp(cc->state, "Ready") && places_check(cc)))
 		goto out_free;
-	if (asprintf(&path, "%s/containers/%s", pod_path, cc->name) < 0)
+	rc = !strcmp(cc->state, "Ready") ? places_nest(cc, views, order) : 0;
+	if (rc)
 		goto out_free;
+	if (asprintf(&path, "%s/containers/%s", pod_path, cc->name) < 0) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
 	rc = tree_add_dir(t, path);
 	free(path);
 	if (rc == 0 && !strcmp(cc->state, "Ready"))
-		rc = mount_views(t, pod_path, cc, views);
+		rc = mount_views(t, pod_path, cc, views, order);
 	if (rc == 0 && strcmp(cc->state, "Ready"))
 		log_warn("pod %s container \"%s\": %s: %s", pod_path, cc->name,
 			 cc->state, cc->message);
@@ -665,6 +384,7 @@ out_free:
 	for (size_t i = 0; i < cc->n_mounts; i++)
 		view_unref(views[i]);
 	free(views);
+	free(order);
 	return rc;
 }
 
@@ -700,39 +420,106 @@ struct retire_to {
 	void *arg;
 };
 
-/* Replaces the view of @cm, a mount of container @cc, by one of @store. */
-static void republish_mount(struct tree *t, const char *pod_path,
-			    struct ccontainer *cc, struct cmount *cm,
-			    const struct view_volume *vv, struct store *store,
-			    const struct retire_to *to)
+/*
+ * A new view for the mount @k of @cc, mounted in @top's nest: of @store
+ * for a mount of @vv's volume, its subPath resolved anew; for the others
+ * the same object of the same store as before (the covers are made anew).
+ * NULL with the reason in @scratch's message, or -ENOMEM.
+ */
+static int renew_view(struct ccontainer *scratch, const struct cmount *cm,
+		      const struct view_volume *vv, struct store *store,
+		      struct view **out)
 {
-	struct ccontainer scratch = { .name = cc->name, .state = "Ready" };
 	struct cmount probe = *cm;
-	struct view *view = NULL;
+	const struct view *old = cm->view;
+
+	if (strcmp(cm->volume, vv->v->name)) {
+		*out = view_new_at(old->store, old->root, old->vol_id,
+				   old->read_only, &old->cache);
+		return *out ? 0 : -ENOMEM;
+	}
+	return resolve_view(scratch, &probe, vv->v, store, vv->vol_id, out);
+}
+
+/*
+ * Replaces the view of @top, a mount of @cc in the tree, and of every
+ * mount inside it, by new ones where the volume @vv has @store's content,
+ * mount points made anew. Returns 0 or -errno with the reason in
+ * @scratch's message when it is not -ENOMEM.
+ */
+static int republish_nest(struct tree *t, const char *pod_path,
+			  struct ccontainer *cc, size_t top,
+			  struct ccontainer *scratch,
+			  const struct view_volume *vv, struct store *store,
+			  const struct retire_to *to)
+{
+	size_t n = cc->n_mounts;
+	struct view **views = calloc(n, sizeof(*views));
+	size_t *order = places_depth_order(cc);
 	struct view *old;
 	char *path;
-	int rc;
+	int rc = -ENOMEM;
 
-	/* the container's own record stays as it was made; failures are logged */
-	rc = resolve_view(&scratch, &probe, vv->v, store, vv->vol_id, &view);
-	if (rc || !view) {
-		log_warn("pod %s container \"%s\": %s keeps the volume's previous content: %s",
-			 pod_path, cc->name, cm->path,
-			 rc ? strerror(-rc) : scratch.message);
-		return;
+	if (!views || !order)
+		goto out_free;
+	rc = 0;
+	for (size_t k = 0; k < n && !rc; k++)
+		if (cc->mounts[k].mounted && places_top(cc, k) == top) {
+			rc = renew_view(scratch, &cc->mounts[k], vv, store,
+					&views[k]);
+			if (!rc && !views[k])
+				rc = -EINVAL;
+		}
+	for (size_t j = 0; j < n && !rc; j++) {
+		size_t k = order[j];
+		struct cmount probe = cc->mounts[k];
+
+		if (!views[k] || k == top)
+			continue;
+		rc = places_nest_one(scratch, &probe, &cc->mounts[probe.parent],
+			      views[probe.parent], views[k]);
+		if (!rc && strcmp(scratch->state, "Ready"))
+			rc = -EINVAL;
 	}
+	if (rc)
+		goto out_free;
 	rc = -ENOMEM;
 	if (asprintf(&path, "%s/containers/%s%s", pod_path, cc->name,
-		     cm->path) >= 0) {
-		rc = tree_replace_mount(t, path, view, &old);
-		free(path);
-	}
-	view_unref(view);
-	if (!rc)
-		to->fn(to->arg, old);
+		     cc->mounts[top].path) < 0)
+		goto out_free;
+	rc = tree_replace_mount(t, path, views[top], &old);
+	free(path);
 	if (rc)
-		log_warn("pod %s container \"%s\": %s keeps the volume's previous content: %s",
-			 pod_path, cc->name, cm->path, strerror(-rc));
+		goto out_free;
+	to->fn(to->arg, old);
+	for (size_t k = 0; k < n; k++) {
+		if (!views[k])
+			continue;
+		/* the tree handed back the top's old view with a reference */
+		if (k == top)
+			view_unref(cc->mounts[k].view);
+		else
+			to->fn(to->arg, cc->mounts[k].view);
+		cc->mounts[k].view = views[k];
+		views[k] = NULL;
+	}
+out_free:
+	for (size_t k = 0; views && k < n; k++)
+		view_unref(views[k]);
+	free(views);
+	free(order);
+	return rc;
+}
+
+/* Whether the nest of mounts held by @top, a mount in the tree, mounts @name. */
+static bool nest_mounts(const struct ccontainer *cc, size_t top,
+			const char *name)
+{
+	for (size_t k = 0; k < cc->n_mounts; k++)
+		if (cc->mounts[k].mounted && places_top(cc, k) == top &&
+		    !strcmp(cc->mounts[k].volume, name))
+			return true;
+	return false;
 }
 
 void containers_republish(struct tree *t, const char *pod_path,
@@ -748,13 +535,38 @@ void containers_republish(struct tree *t, const char *pod_path,
 	if (!info.store)
 		return;
 	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < cs[i].n_mounts; j++)
-			if (cs[i].mounts[j].mounted &&
-			    !strcmp(cs[i].mounts[j].volume, vv->v->name))
-				republish_mount(t, pod_path, &cs[i],
-						&cs[i].mounts[j], vv, info.store,
-						&to);
+		for (size_t j = 0; j < cs[i].n_mounts; j++) {
+			/* the container's state stays as it was made */
+			struct ccontainer scratch = {
+				.name = cs[i].name,
+				.state = "Ready",
+			};
+			int rc;
+
+			if (!cs[i].mounts[j].mounted ||
+			    cs[i].mounts[j].parent < cs[i].n_mounts ||
+			    !nest_mounts(&cs[i], j, vv->v->name))
+				continue;
+			rc = republish_nest(t, pod_path, &cs[i], j, &scratch,
+					    vv, info.store, &to);
+			if (rc)
+				log_warn("pod %s container \"%s\": %s keeps the volume's previous content: %s",
+					 pod_path, cs[i].name,
+					 cs[i].mounts[j].path,
+					 rc != -EINVAL ? strerror(-rc) :
+					 scratch.message[0] ? scratch.message :
+					 "its root cannot be reached");
+		}
 	store_unref(info.store);
+}
+
+void containers_unmount(struct ccontainer *cs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < cs[i].n_mounts; j++) {
+			view_unref(cs[i].mounts[j].view);
+			cs[i].mounts[j].view = NULL;
+		}
 }
 
 void ccontainers_free(struct ccontainer *cs, size_t n)
@@ -763,6 +575,7 @@ void ccontainers_free(struct ccontainer *cs, size_t n)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		for (size_t j = 0; j < cs[i].n_mounts; j++) {
+			view_unref(cs[i].mounts[j].view);
 			free(cs[i].mounts[j].path);
 			free(cs[i].mounts[j].volume);
 			free(cs[i].mounts[j].sub_path);

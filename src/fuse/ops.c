@@ -204,14 +204,31 @@ static void reply_entry(fuse_req_t req, struct fnode *child,
 }
 
 /*
+ * Counts a kernel entry for the root of @view: mounted in the tree, or
+ * over an object of another view (view_cover()).
+ */
+static int view_root_entry(struct fs *fs, struct view *view,
+			   struct fnode **out, struct stat *st)
+{
+	struct store *s = view->store;
+	int rc;
+
+	rc = s->ops->getattr(s, view->root, NULL, st);
+	if (rc)
+		return rc;
+	st->st_ino = user_ino(view, st->st_ino);
+	store_get(view->root);
+	*out = fnode_get(fs, view, view->root, NULL);
+	return *out ? 0 : -ENOMEM;
+}
+
+/*
  * Counts a kernel entry for the virtual node @vn (its reference consumed):
  * the node itself, or the root of the view mounted there.
  */
 static int vnode_entry(struct fs *fs, struct vnode *vn, struct fnode **out,
 		       struct stat *st)
 {
-	struct view *view = vnode_view(vn);
-	struct store *s;
 	int rc;
 
 	if (vnode_kind(vn) != VNODE_MOUNT) {
@@ -219,14 +236,7 @@ static int vnode_entry(struct fs *fs, struct vnode *vn, struct fnode **out,
 		*out = fnode_get(fs, NULL, NULL, vn);
 		return *out ? 0 : -ENOMEM;
 	}
-	s = view->store;
-	rc = s->ops->getattr(s, view->root, NULL, st);
-	if (rc == 0) {
-		st->st_ino = user_ino(view, st->st_ino);
-		store_get(view->root);
-		*out = fnode_get(fs, view, view->root, NULL);
-		rc = *out ? 0 : -ENOMEM;
-	}
+	rc = view_root_entry(fs, vnode_view(vn), out, st);
 	vnode_unref(vn);
 	return rc;
 }
@@ -245,6 +255,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct fs *fs = fs_of(req);
 	struct fnode *dir = node_of(req, parent);
 	struct fnode *child;
+	struct view *inner;
 	struct snode *sn;
 	struct stat st;
 	struct store *s;
@@ -260,8 +271,15 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	} else {
 		s = dir->view->store;
 		rc = s->ops->lookup(s, dir->sn, name, &sn, &st);
-		if (rc == 0)
+		inner = rc ? NULL : view_covering(dir->view, sn);
+		if (inner) {
+			/* a mount point: the view mounted over it shows */
+			store_put(sn);
+			set_caller(req, inner);
+			rc = view_root_entry(fs, inner, &child, &st);
+		} else if (rc == 0) {
 			rc = store_entry(fs, dir->view, sn, &st, &child);
+		}
 	}
 	if (rc)
 		reply_err(req, -rc);
@@ -388,6 +406,24 @@ static int writable_dir(fuse_req_t req, fuse_ino_t parent,
 		return EROFS;
 	*out = dir;
 	return 0;
+}
+
+/*
+ * EBUSY when the entry @name of @dir is a mount point (a view is mounted
+ * over it), which may be neither removed nor renamed, else 0.
+ */
+static int not_mount_point(struct fnode *dir, const char *name)
+{
+	struct store *s = dir->view->store;
+	struct snode *sn;
+	struct stat st;
+	bool covered;
+
+	if (!dir->view->n_covers || s->ops->lookup(s, dir->sn, name, &sn, &st))
+		return 0;
+	covered = view_covering(dir->view, sn) != NULL;
+	store_put(sn);
+	return covered ? EBUSY : 0;
 }
 
 /*
@@ -529,6 +565,8 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int err;
 
 	err = writable_dir(req, parent, &dir);
+	if (!err)
+		err = not_mount_point(dir, name);
 	if (err) {
 		reply_err(req, err);
 		return;
@@ -544,6 +582,8 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int err;
 
 	err = writable_dir(req, parent, &dir);
+	if (!err)
+		err = not_mount_point(dir, name);
 	if (err) {
 		reply_err(req, err);
 		return;
@@ -572,6 +612,10 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 		err = EXDEV;
 	if (!err && (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)))
 		err = EINVAL;
+	if (!err)
+		err = not_mount_point(dir, name);
+	if (!err)
+		err = not_mount_point(newdir, newname);
 	if (err) {
 		reply_err(req, err);
 		return;
@@ -1046,13 +1090,44 @@ static int add_dots(struct dirbuf *db, off_t off, struct fnode *fn,
 	return 0;
 }
 
+/*
+ * An entry over which @inner is mounted: its root, as a lookup finds it,
+ * counted unless its store may wait for a server; else the type (the mount
+ * point's, which is the root's) and number only.
+ */
+static int fill_mount_entry(struct dirbuf *db, struct view *inner,
+			    const char *name, const struct stat *st, off_t off,
+			    struct snode *node)
+{
+	struct stat ust;
+	struct fnode *fn = NULL;
+
+	if (node) {
+		store_put(node);
+		if (!(inner->store->caps & STORE_CAP_MAY_BLOCK) &&
+		    view_root_entry(db->fs, inner, &fn, &ust))
+			fn = NULL;
+	}
+	if (!fn) {
+		ust = *st;
+		ust.st_ino = user_ino(inner, inner->root->ino);
+	}
+	return dirbuf_add(db, name, &ust, off, fn);
+}
+
 static int fill_store_entry(void *ctx, const char *name, const struct stat *st,
 			    off_t off, struct snode *node)
 {
 	struct dirbuf *db = ctx;
 	struct stat ust = *st;
 	struct fnode *fn = NULL;
+	struct view *inner = NULL;
 
+	if (db->view->n_covers)
+		inner = node ? view_covering(db->view, node) :
+			       view_covering_ino(db->view, st->st_ino);
+	if (inner)
+		return fill_mount_entry(db, inner, name, st, off, node);
 	if (node && store_entry(db->fs, db->view, node, &ust, &fn))
 		return 1;
 	if (!node)

@@ -67,7 +67,7 @@ struct mem_node {
 	struct mem_xattr *xattrs;
 	uint64_t xattr_bytes;		/* names and values, charged */
 	union {
-		struct mem_data data;	/* S_IFREG; sizes charged */
+		struct mem_data data;	/* S_IFREG; chunks charged */
 		struct mem_dir dir;	/* S_IFDIR; protected by ns_lock */
 		struct {
 			char *target;	/* immutable */
@@ -126,14 +126,14 @@ static struct timespec now_ts(void)
 	return ts;
 }
 
-/* Bytes @n holds against the limit. Caller holds n->lock or owns @n. */
 /*
- * A file's data counts with its size, or up to the end of a KEEP_SIZE
- * fallocate past it: that space was promised to later writes.
+ * Bytes a file's data holds against the limit: its chunks, each a whole
+ * page, as tmpfs counts pages. Holes cost nothing, whatever the size.
+ * Caller holds the node's lock or owns it.
  */
 static uint64_t data_charged(const struct mem_data *d)
 {
-	return d->reserved > d->size ? d->reserved : d->size;
+	return d->chunks << MEM_CHUNK_SHIFT;
 }
 
 /*
@@ -281,7 +281,7 @@ static void node_fill_stat(const struct mem_node *n, struct stat *st)
 	st->st_blksize = 4096;
 	if (S_ISREG(n->type)) {
 		st->st_size = n->u.data.size;
-		st->st_blocks = (n->u.data.alloc + 511) / 512;
+		st->st_blocks = n->u.data.chunks * (MEM_CHUNK_SIZE / 512);
 	} else if (S_ISLNK(n->type)) {
 		st->st_size = n->u.link.len;
 	} else if (S_ISDIR(n->type)) {
@@ -878,14 +878,16 @@ static int mem_getattr(struct store *s, struct snode *n, struct store_file *f,
 	return 0;
 }
 
-/* Sets @n's size, charging growth first. Caller holds n->lock for writing. */
+/*
+ * Sets @n's size. Growing makes a hole and costs nothing; shrinking gives
+ * back the chunks past the new end. Caller holds n->lock for writing.
+ */
 static int node_truncate(struct mem_store *ms, struct mem_node *n, off_t size,
 			 uint64_t *freed)
 {
 	struct mem_data *d = &n->u.data;
 	uint64_t alloc = d->alloc;
-	uint64_t before;
-	int rc;
+	uint64_t before = data_charged(d);
 
 	if (S_ISDIR(n->type))
 		return -EISDIR;
@@ -893,17 +895,9 @@ static int node_truncate(struct mem_store *ms, struct mem_node *n, off_t size,
 		return -EINVAL;
 	if (size < 0)
 		return -EINVAL;
-	before = data_charged(d);
-	if ((uint64_t)size > before) {
-		rc = store_charge(&ms->base, size - before);
-		if (rc)
-			return rc;
-		before = size;
-	} else if ((uint64_t)size < d->size) {
-		/* As on a local filesystem, preallocation past the new end goes. */
+	/* As on tmpfs, preallocation past the new end goes. */
+	if ((uint64_t)size <= d->size)
 		mem_data_truncate(d, size);
-		d->reserved = 0;
-	}
 	d->size = size;
 	data_settle(ms, d, before);
 	*freed = alloc - d->alloc;
@@ -1078,25 +1072,29 @@ static ssize_t mem_read(struct store *s, struct store_file *f, char *buf,
 	return len;
 }
 
-/* Writes @buf at @off under n->lock (write), charging growth first. */
+/*
+ * Writes @buf at @off under n->lock (write). The pages it fills in holes
+ * are charged first, as many as the limit leaves: past them the write is
+ * short, as on tmpfs, and with none -ENOSPC.
+ */
 static ssize_t node_write(struct mem_store *ms, struct mem_node *n,
 			  const char *buf, size_t size, uint64_t off)
 {
 	struct mem_data *d = &n->u.data;
 	uint64_t before = data_charged(d);
-	uint64_t grow = off + size > before ? off + size - before : 0;
+	uint64_t holes = mem_data_holes(d, off, off + size);
+	uint64_t grow = 0;
 	ssize_t ret;
 
-	if (grow && store_charge(&ms->base, grow))
-		return -ENOSPC;
-	ret = mem_data_write(d, buf, size, off);
-	if (ret < 0) {
-		store_uncharge(&ms->base, grow);
+	if (holes)
+		grow = store_charge_upto(&ms->base, holes << MEM_CHUNK_SHIFT,
+					 MEM_CHUNK_SIZE);
+	ret = mem_data_write(d, buf, size, off, grow >> MEM_CHUNK_SHIFT);
+	data_settle(ms, d, before + grow);
+	if (ret < 0)
 		return ret;
-	}
 	if (off + ret > d->size)
 		d->size = off + ret;
-	data_settle(ms, d, before + grow);
 	n->mtime = now_ts();
 	n->ctime = n->mtime;
 	return ret;
@@ -1154,38 +1152,33 @@ static uint64_t ram_free(void)
 	       (si.mem_unit ? si.mem_unit : 1);
 }
 
-/* fallocate modes 0 and FALLOC_FL_KEEP_SIZE. Caller holds n->lock. */
+/*
+ * fallocate modes 0 and FALLOC_FL_KEEP_SIZE: every hole page in the range
+ * is charged and allocated, or, past the limit, none (-ENOSPC). With
+ * KEEP_SIZE the pages may lie past the end of the file. Caller holds
+ * n->lock.
+ */
 static int node_allocate(struct mem_store *ms, struct mem_node *n, int mode,
 			 uint64_t off, uint64_t end)
 {
 	struct mem_data *d = &n->u.data;
 	uint64_t before = data_charged(d);
-	uint64_t size = d->size;
-	uint64_t reserved = d->reserved;
-	uint64_t after;
+	uint64_t grow = mem_data_holes(d, off, end) << MEM_CHUNK_SHIFT;
 	int rc;
 
-	if (!(mode & FALLOC_FL_KEEP_SIZE))
-		size = end > size ? end : size;
-	else if (end > size && end > reserved)
-		reserved = end;
-	after = size > reserved ? size : reserved;
-	if (!ms->base.limit && end - off > ram_free())
+	if (!ms->base.limit && grow > ram_free())
 		return -ENOSPC;
-	if (after > before && store_charge(&ms->base, after - before))
+	if (store_charge(&ms->base, grow))
 		return -ENOSPC;
 	rc = mem_data_fill(d, off, end);
-	if (rc) {
-		data_settle(ms, d, after > before ? after : before);
+	data_settle(ms, d, before + grow);
+	if (rc)
 		return rc;
-	}
-	d->reserved = reserved;
-	if (size != d->size) {
-		d->size = size;
+	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > d->size) {
+		d->size = end;
 		n->mtime = now_ts();
 		n->ctime = n->mtime;
 	}
-	data_settle(ms, d, after > before ? after : before);
 	return 0;
 }
 
@@ -1211,10 +1204,12 @@ static int mem_fallocate(struct store *s, struct store_file *f, int mode,
 	pthread_rwlock_wrlock(&n->lock);
 	alloc = n->u.data.alloc;
 	if (mode & FALLOC_FL_PUNCH_HOLE) {
+		uint64_t before = data_charged(&n->u.data);
+
+		/* Pages past the end (KEEP_SIZE preallocation) go too. */
+		mem_data_punch(&n->u.data, off, end);
+		data_settle(to_ms(s), &n->u.data, before);
 		if ((uint64_t)off < n->u.data.size) {
-			mem_data_punch(&n->u.data, off,
-				       end < n->u.data.size ? end :
-				       n->u.data.size);
 			n->mtime = now_ts();
 			n->ctime = n->mtime;
 		}

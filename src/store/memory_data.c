@@ -1,12 +1,13 @@
 /*
  * memory_data.c - sparse file data for the memory store.
  *
- * A file's bytes sit in chunks of up to 64 KiB, found through a radix tree
- * of 512-slot nodes that grows in height only as far as the highest chunk
- * index needs: a 1 TiB sparse file with one byte at its end costs three
- * radix nodes and one small chunk. Sequential 1 MiB I/O costs sixteen tree
+ * A file's bytes sit in one chunk per 4 KiB page, found through a radix
+ * tree of 512-slot nodes that grows in height only as far as the highest
+ * chunk index needs: a 1 TiB sparse file with one byte at its end costs four
+ * radix nodes and one small chunk. Sequential 1 MiB I/O costs 256 tree
  * walks and memcpys. A chunk starts as small as its data (rounded to 256
- * bytes, then to 4 KiB) and doubles as it fills, so small files stay small.
+ * bytes) and doubles as it fills, so small files stay small in RAM; the
+ * limit counts every chunk as a whole page (d->chunks), as tmpfs does.
  * The caller holds the node's lock: read for reads and seeks, write else.
  */
 #include <errno.h>
@@ -131,6 +132,8 @@ static int chunk_ensure(struct mem_data *d, void **slot, size_t need,
 	c->cap = cap;
 	*slot = c;
 	d->alloc += cap - old;
+	if (!old)
+		d->chunks++;
 	return 0;
 }
 
@@ -158,24 +161,66 @@ void mem_data_read(const struct mem_data *d, char *buf, size_t size,
 }
 
 ssize_t mem_data_write(struct mem_data *d, const char *buf, size_t size,
-		       uint64_t off)
+		       uint64_t off, uint64_t new_chunks)
 {
+	uint64_t limit = d->chunks + new_chunks;
 	size_t done = 0;
+	int rc = -ENOSPC;
 
 	while (done < size) {
 		uint64_t pos = off + done;
+		uint64_t idx = pos >> MEM_CHUNK_SHIFT;
 		size_t coff = pos & CHUNK_MASK;
 		size_t n = min_u64(MEM_CHUNK_SIZE - coff, size - done);
-		void **slot = chunk_slot(d, pos >> MEM_CHUNK_SHIFT);
 		struct mem_chunk *c;
+		void **slot;
 
-		if (!slot || chunk_ensure(d, slot, coff + n, coff, coff + n))
+		if (d->chunks == limit && !chunk_get(d, idx))
 			break;
+		slot = chunk_slot(d, idx);
+		if (!slot || chunk_ensure(d, slot, coff + n, coff, coff + n)) {
+			rc = -ENOMEM;
+			break;
+		}
 		c = *slot;
 		memcpy(c->data + coff, buf + done, n);
 		done += n;
 	}
-	return done ? (ssize_t)done : -ENOMEM;
+	return done ? (ssize_t)done : rc;
+}
+
+/* Chunks present with indexes in [@lo, @hi) under @p, a subtree of @h. */
+static uint64_t radix_count(const void *p, unsigned int h, uint64_t base,
+			    uint64_t lo, uint64_t hi)
+{
+	const struct mem_radix *r = p;
+	uint64_t span, i, first, last, count = 0;
+
+	if (!p)
+		return 0;
+	if (h == 0)
+		return 1;
+	span = radix_span(h - 1);
+	first = lo > base ? (lo - base) / span : 0;
+	last = hi - base >= radix_span(h) ? RADIX_SLOTS :
+	       (hi - base + span - 1) / span;
+	for (i = first; i < last; i++)
+		count += radix_count(r->slots[i], h - 1, base + i * span, lo,
+				     hi);
+	return count;
+}
+
+uint64_t mem_data_holes(const struct mem_data *d, uint64_t off, uint64_t end)
+{
+	uint64_t lo = off >> MEM_CHUNK_SHIFT;
+	uint64_t hi = (end + CHUNK_MASK) >> MEM_CHUNK_SHIFT;
+	uint64_t top = min_u64(hi, radix_span(d->height));
+
+	if (end <= off)
+		return 0;
+	if (lo >= top)
+		return hi - lo;
+	return hi - lo - radix_count(d->root, d->height, 0, lo, top);
 }
 
 int mem_data_fill(struct mem_data *d, uint64_t off, uint64_t end)
@@ -207,6 +252,7 @@ static void radix_free(struct mem_data *d, void **slot, unsigned int h,
 		struct mem_chunk *c = *slot;
 
 		d->alloc -= c->cap;
+		d->chunks--;
 		free(c);
 		*slot = NULL;
 		return;
@@ -301,37 +347,24 @@ static uint64_t radix_next(const void *p, unsigned int h, uint64_t base,
 static int64_t seek_data(const struct mem_data *d, uint64_t off)
 {
 	uint64_t idx = off >> MEM_CHUNK_SHIFT;
+	uint64_t next = radix_next(d->root, d->height, 0, idx);
 
-	for (;;) {
-		uint64_t next = radix_next(d->root, d->height, 0, idx);
-		const struct mem_chunk *c;
-
-		if (next == UINT64_MAX || next << MEM_CHUNK_SHIFT >= d->size)
-			return -ENXIO;
-		if (next != off >> MEM_CHUNK_SHIFT)
-			return next << MEM_CHUNK_SHIFT;
-		c = chunk_get(d, next);
-		if ((off & CHUNK_MASK) < c->cap)
-			return off;
-		idx = next + 1;
-	}
+	if (next == UINT64_MAX || next << MEM_CHUNK_SHIFT >= d->size)
+		return -ENXIO;
+	return next == idx ? off : next << MEM_CHUNK_SHIFT;
 }
 
 static int64_t seek_hole(const struct mem_data *d, uint64_t off)
 {
-	uint64_t pos = off;
+	uint64_t idx = off >> MEM_CHUNK_SHIFT;
 
-	while (pos < d->size) {
-		uint64_t idx = pos >> MEM_CHUNK_SHIFT;
-		const struct mem_chunk *c = chunk_get(d, idx);
-
-		if (!c || (pos & CHUNK_MASK) >= c->cap)
-			return pos;
-		pos = (idx << MEM_CHUNK_SHIFT) + c->cap;
-		if (c->cap < MEM_CHUNK_SIZE)
-			break;
+	if (!chunk_get(d, idx))
+		return off;
+	while (++idx << MEM_CHUNK_SHIFT < d->size) {
+		if (!chunk_get(d, idx))
+			return idx << MEM_CHUNK_SHIFT;
 	}
-	return min_u64(pos, d->size);
+	return d->size;
 }
 
 int64_t mem_data_seek(const struct mem_data *d, uint64_t off, int whence)

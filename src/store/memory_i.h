@@ -16,26 +16,30 @@
 /* Longest name of a directory entry, as NAME_MAX. */
 #define MEM_NAME_MAX		255
 
-/* File data is kept in chunks of at most this many bytes. */
-#define MEM_CHUNK_SHIFT		16
+/*
+ * File data is kept in pages of this many bytes, the unit of allocation
+ * and of the limit: a page is charged whole, as tmpfs charges its pages,
+ * while it holds only as much RAM as its data needs (256 bytes upwards).
+ */
+#define MEM_CHUNK_SHIFT		12
 #define MEM_CHUNK_SIZE		((uint64_t)1 << MEM_CHUNK_SHIFT)
 
 struct mem_node;
 
 /*
  * A regular file's bytes: a radix tree of chunk indexes (512 slots a level)
- * whose leaves are chunks. A missing chunk is a hole and reads as zeros; a
- * chunk smaller than MEM_CHUNK_SIZE is followed by a hole up to the next
- * chunk. Every byte a chunk holds past the file size is zero, so extending
- * the size never shows old data. Protected by the node's lock.
+ * whose leaves are chunks, one per page of the file. A missing chunk is a
+ * hole and reads as zeros; a chunk holding fewer than MEM_CHUNK_SIZE bytes
+ * reads as zeros past them. Every byte a chunk holds past the file size is
+ * zero, so extending the size never shows old data. Chunks may lie past
+ * the size (fallocate with KEEP_SIZE). Protected by the node's lock.
  */
 struct mem_data {
 	void *root;			/* a chunk when height is 0 */
 	unsigned int height;		/* levels of radix nodes above chunks */
 	uint64_t size;			/* bytes; st_size */
-	uint64_t alloc;			/* bytes held in chunks; st_blocks */
-	/* end of a fallocate(KEEP_SIZE) reservation past size; 0 if none */
-	uint64_t reserved;
+	uint64_t alloc;			/* bytes of RAM held in chunks */
+	uint64_t chunks;		/* chunks held; st_blocks, charged */
 };
 
 /* Copies @size bytes at @off into @buf, zeros for holes. Can't fail. */
@@ -43,11 +47,16 @@ void mem_data_read(const struct mem_data *d, char *buf, size_t size,
 		   uint64_t off);
 
 /*
- * Copies @buf to @off. Returns the bytes written (@size unless memory ran
- * out on the way) or -ENOMEM when none were. Leaves d->size alone.
+ * Copies @buf to @off, making at most @new_chunks chunks on the way (the
+ * ones the caller charged). Returns the bytes written: @size, or fewer when
+ * the next byte needed a chunk past @new_chunks or memory ran out; when
+ * none were, -ENOSPC or -ENOMEM. Leaves d->size alone.
  */
 ssize_t mem_data_write(struct mem_data *d, const char *buf, size_t size,
-		       uint64_t off);
+		       uint64_t off, uint64_t new_chunks);
+
+/* Chunks missing (holes) over [@off, @end): what writing it would make. */
+uint64_t mem_data_holes(const struct mem_data *d, uint64_t off, uint64_t end);
 
 /*
  * Allocates zeroed chunks over [@off, @end). Returns 0 or -ENOMEM (chunks
@@ -61,7 +70,10 @@ void mem_data_punch(struct mem_data *d, uint64_t off, uint64_t end);
 /* Drops every byte at and past @size (before d->size shrinks). Can't fail. */
 void mem_data_truncate(struct mem_data *d, uint64_t size);
 
-/* SEEK_DATA or SEEK_HOLE from @off. Returns the offset or -ENXIO. */
+/*
+ * SEEK_DATA or SEEK_HOLE from @off, a whole chunk being data when it is
+ * held. Returns the offset or -ENXIO.
+ */
 int64_t mem_data_seek(const struct mem_data *d, uint64_t off, int whence);
 
 /* Frees every chunk. */

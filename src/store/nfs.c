@@ -551,25 +551,46 @@ static bool option_int(const char *opt, const char *name, int *out)
 	return true;
 }
 
+/* One option of a mountOptions item, "name" or "name=value". */
+static int target_option(struct nfs_target *t, const char *o, char *msg,
+			 size_t len)
+{
+	int vers = 3;
+
+	if (option_int(o, "port", &t->nfs_port) ||
+	    option_int(o, "mountport", &t->mount_port))
+		return 0;
+	if ((option_int(o, "nfsvers", &vers) || option_int(o, "vers", &vers)) &&
+	    vers == 3)
+		return 0;
+	if (!strncmp(o, "nfsvers=", 8) || !strncmp(o, "vers=", 5)) {
+		snprintf(msg, len,
+			 "mount option \"%s\": podvolfs speaks NFSv3 only", o);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * The kubelet joins mountOptions with commas, so one item may hold several
+ * options ("hard,nfsvers=4"): each is looked at.
+ */
 int nfs_target_options(struct nfs_target *t, const char *const *opts,
 		       size_t n, char *msg, size_t len)
 {
 	for (size_t i = 0; i < n; i++) {
-		const char *o = opts[i];
-		int vers = 3;
+		char *item = strdup(opts[i]);
+		char *save = NULL;
+		int rc = 0;
 
-		if (option_int(o, "port", &t->nfs_port) ||
-		    option_int(o, "mountport", &t->mount_port))
-			continue;
-		if ((option_int(o, "nfsvers", &vers) ||
-		     option_int(o, "vers", &vers)) && vers == 3)
-			continue;
-		if (!strncmp(o, "nfsvers=", 8) || !strncmp(o, "vers=", 5)) {
-			snprintf(msg, len,
-				 "mount option \"%s\": podvolfs speaks NFSv3 only",
-				 o);
-			return -EINVAL;
-		}
+		if (!item)
+			return -ENOMEM;
+		for (char *o = strtok_r(item, ",", &save); o && !rc;
+		     o = strtok_r(NULL, ",", &save))
+			rc = target_option(t, o, msg, len);
+		free(item);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }

@@ -69,6 +69,13 @@ struct pt_node {
 	 * release. Protected by lock.
 	 */
 	bool orphan;
+	/*
+	 * With a limit: the bytes the host has allocated to the object
+	 * (st_blocks * 512) when the store last looked, if alloc_known, so
+	 * that a write needs one fstat (after), not two. Protected by lock.
+	 */
+	bool alloc_known;
+	uint64_t alloc;
 };
 
 struct pt_store {
@@ -101,6 +108,8 @@ struct pt_store {
 	 * names_lock, before the others.
 	 */
 	pthread_mutex_t ns_lock;
+	uint64_t blksize;		/* host allocation unit; set by scan */
+	int no_fiemap;			/* atomic; the host lacks FIEMAP */
 	int no_fchmodat2;		/* atomic; the kernel lacks fchmodat2 */
 	int no_xattrat;			/* atomic; the kernel lacks *xattrat */
 };

@@ -71,9 +71,36 @@ int store_charge(struct store *s, uint64_t bytes)
 	return 0;
 }
 
+uint64_t store_charge_upto(struct store *s, uint64_t bytes, uint64_t unit)
+{
+	uint64_t used = __atomic_load_n(&s->used, __ATOMIC_RELAXED);
+	uint64_t take;
+
+	do {
+		take = bytes;
+		if (s->limit && (used + bytes > s->limit || used + bytes < used)) {
+			take = used < s->limit ? s->limit - used : 0;
+			take &= ~(unit - 1);
+		}
+		if (!take)
+			return 0;
+	} while (!__atomic_compare_exchange_n(&s->used, &used, used + take,
+					      true, __ATOMIC_ACQ_REL,
+					      __ATOMIC_RELAXED));
+	return take;
+}
+
 void store_uncharge(struct store *s, uint64_t bytes)
 {
-	__atomic_sub_fetch(&s->used, bytes, __ATOMIC_ACQ_REL);
+	uint64_t used = __atomic_load_n(&s->used, __ATOMIC_RELAXED);
+
+	if (!bytes)
+		return;
+	while (!__atomic_compare_exchange_n(&s->used, &used,
+					    used > bytes ? used - bytes : 0,
+					    true, __ATOMIC_ACQ_REL,
+					    __ATOMIC_RELAXED))
+		;
 }
 
 void store_statfs_limit(const struct store *s, struct statvfs *st)

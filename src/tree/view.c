@@ -5,7 +5,9 @@
  * it in the tree; the FUSE layer holds one for each inode and open file it
  * reaches through it. A view holds the store node it was made at, never a
  * path, so nothing done later to the names in the volume changes what it
- * shows.
+ * shows. A view may carry others mounted over some of its objects (a
+ * container's mount inside another): they are matched by store node, as
+ * a mount point is by inode, and the FUSE layer shows them there.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -57,7 +59,45 @@ void view_unref(struct view *v)
 {
 	if (!v || __atomic_sub_fetch(&v->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
+	for (size_t i = 0; i < v->n_covers; i++) {
+		store_put(v->covers[i].at);
+		view_unref(v->covers[i].view);
+	}
+	free(v->covers);
 	store_put(v->root);
 	store_unref(v->store);
 	free(v);
+}
+
+int view_cover(struct view *v, struct snode *at, struct view *inner)
+{
+	struct view_cover *grown;
+
+	if (view_covering(v, at))
+		return -EEXIST;
+	/* a container mounts a handful of volumes: grown one at a time */
+	grown = realloc(v->covers, (v->n_covers + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	v->covers = grown;
+	store_get(at);
+	view_ref(inner);
+	v->covers[v->n_covers++] = (struct view_cover){ at, inner };
+	return 0;
+}
+
+struct view *view_covering(const struct view *v, const struct snode *sn)
+{
+	for (size_t i = 0; i < v->n_covers; i++)
+		if (v->covers[i].at == sn)
+			return v->covers[i].view;
+	return NULL;
+}
+
+struct view *view_covering_ino(const struct view *v, uint64_t ino)
+{
+	for (size_t i = 0; i < v->n_covers; i++)
+		if (v->covers[i].at->ino == ino)
+			return v->covers[i].view;
+	return NULL;
 }

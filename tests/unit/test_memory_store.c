@@ -25,6 +25,8 @@
 #include "podvolfs/store.h"
 
 #define MiB (1024ULL * 1024)
+/* What @b bytes of data cost against the limit: whole 4 KiB pages. */
+#define PAGES(b) (((uint64_t)(b) + 4095) / 4096 * 4096)
 
 struct fix {
 	struct store *s;
@@ -218,12 +220,12 @@ static void test_create_write_read(void **state)
 	write_all(fx, f, buf, sizeof(buf), 100);
 	st2 = getattr(fx, n);
 	assert_int_equal(st2.st_size, 10100);
-	assert_true(st2.st_blocks >= 10100 / 512);
-	assert_true(st2.st_blocks <= 2 * 16384 / 512);
+	/* Three pages hold [100, 10100). */
+	assert_int_equal(st2.st_blocks, 3 * 4096 / 512);
 	assert_true(st2.st_mtim.tv_sec > st.st_mtim.tv_sec ||
 		    (st2.st_mtim.tv_sec == st.st_mtim.tv_sec &&
 		     st2.st_mtim.tv_nsec >= st.st_mtim.tv_nsec));
-	assert_int_equal(used(fx), 10100);
+	assert_int_equal(used(fx), 3 * 4096);
 
 	assert_int_equal(fx->s->ops->read(fx->s, f, out, sizeof(out), 100),
 			 sizeof(out));
@@ -266,7 +268,7 @@ static void test_write_across_chunks(void **state)
 	write_all(fx, f, buf + 65530, 20, 65530);
 	assert_int_equal(fx->s->ops->read(fx->s, f, out, size, 0), size);
 	assert_memory_equal(out, buf, size);
-	assert_int_equal(used(fx), size);
+	assert_int_equal(used(fx), PAGES(size));
 	fx->s->ops->release(fx->s, f);
 	free(buf);
 	free(out);
@@ -305,8 +307,9 @@ static void test_sparse(void **state)
 	write_all(fx, f, "end", 3, 5 * MiB);
 	st = getattr(fx, n);
 	assert_int_equal(st.st_size, 5 * MiB + 3);
-	assert_true(st.st_blocks * 512 < 64 * 1024);
-	assert_int_equal(used(fx), 5 * MiB + 3);
+	/* One page allocated, however far it is. */
+	assert_int_equal(st.st_blocks * 512, 4096);
+	assert_int_equal(used(fx), 4096);
 	memset(out, 'z', 2 * MiB);
 	assert_int_equal(fx->s->ops->read(fx->s, f, out, 2 * MiB, 3 * MiB + 1),
 			 2 * MiB);
@@ -331,16 +334,16 @@ static void test_huge_sparse(void **state)
 	write_all(fx, f, "y", 1, tib / 2);
 	st = getattr(fx, n);
 	assert_int_equal(st.st_size, tib + 1);
-	assert_true(st.st_blocks < 64);
-	assert_int_equal(used(fx), tib + 1);
+	assert_int_equal(st.st_blocks * 512, 2 * 4096);
+	assert_int_equal(used(fx), 2 * 4096);
 	assert_int_equal(fx->s->ops->read(fx->s, f, out, 64, tib - 63), 64);
 	assert_true(all_zero(out, 63));
 	assert_int_equal(out[63], 'x');
 	assert_int_equal(fx->s->ops->lseek(fx->s, f, 0, SEEK_DATA),
 			 (off_t)(tib / 2));
 	assert_int_equal(fx->s->ops->lseek(fx->s, f, tib / 2, SEEK_HOLE),
-			 (off_t)(tib / 2 + 256));
-	assert_int_equal(fx->s->ops->lseek(fx->s, f, tib / 2 + 1000,
+			 (off_t)(tib / 2 + 4096));
+	assert_int_equal(fx->s->ops->lseek(fx->s, f, tib / 2 + 4096,
 					   SEEK_DATA), (off_t)tib);
 	/* The limit of off_t. */
 	assert_int_equal(fx->s->ops->write(fx->s, f, "z", 1, INT64_MAX),
@@ -367,12 +370,14 @@ static void test_truncate(void **state)
 	assert_int_equal(fx->s->ops->setattr(fx->s, n, f, &in, STORE_SET_SIZE,
 					     &st), 0);
 	assert_int_equal(st.st_size, 70000);
-	assert_int_equal(used(fx), 70000);
+	assert_int_equal(used(fx), PAGES(70000));
+	/* Growing makes a hole: it costs nothing. */
 	in.st_size = 150000;
 	assert_int_equal(fx->s->ops->setattr(fx->s, n, NULL, &in,
 					     STORE_SET_SIZE, &st), 0);
 	assert_int_equal(st.st_size, 150000);
-	assert_int_equal(used(fx), 150000);
+	assert_int_equal(st.st_blocks * 512, PAGES(70000));
+	assert_int_equal(used(fx), PAGES(70000));
 	assert_int_equal(fx->s->ops->read(fx->s, f, out, sizeof(out), 0),
 			 150000);
 	assert_true(check_pattern(out, 70000, 0));
@@ -412,24 +417,24 @@ static void test_fallocate(void **state)
 	assert_int_equal(fx->s->ops->fallocate(fx->s, f, 0, 0, 100000), 0);
 	st = getattr(fx, n);
 	assert_int_equal(st.st_size, 100000);
-	assert_true(st.st_blocks * 512 >= 100000);
-	assert_int_equal(used(fx), 100000);
+	assert_int_equal(st.st_blocks * 512, PAGES(100000));
+	assert_int_equal(used(fx), PAGES(100000));
 
 	/*
-	 * KEEP_SIZE does not grow the file, but the space past its end is
-	 * promised to later writes: it counts, and is allocated.
+	 * KEEP_SIZE does not grow the file, but allocates the pages past its
+	 * end: they count.
 	 */
 	assert_int_equal(fx->s->ops->fallocate(fx->s, f, FALLOC_FL_KEEP_SIZE,
 					       50000, 200000), 0);
 	st = getattr(fx, n);
 	assert_int_equal(st.st_size, 100000);
-	assert_true(st.st_blocks * 512 >= 250000);
-	assert_int_equal(used(fx), 250000);
+	assert_int_equal(st.st_blocks * 512, PAGES(250000));
+	assert_int_equal(used(fx), PAGES(250000));
 
-	/* Writing into the reservation costs nothing more; past it, the rest. */
+	/* Writing into allocated pages costs nothing more; past them, more. */
 	fill_pattern(buf, sizeof(buf), 0);
 	write_all(fx, f, buf, sizeof(buf), 0);
-	assert_int_equal(used(fx), 300000);
+	assert_int_equal(used(fx), PAGES(300000));
 
 	/* Punch a hole across chunks. */
 	assert_int_equal(fx->s->ops->fallocate(fx->s, f,
@@ -438,7 +443,9 @@ static void test_fallocate(void **state)
 					       1000, 200000), 0);
 	st = getattr(fx, n);
 	assert_int_equal(st.st_size, 300000);
-	assert_true(st.st_blocks * 512 < 300000);
+	/* Pages 1 to 48 go; the partial ones at the edges are zeroed. */
+	assert_int_equal(st.st_blocks * 512, PAGES(300000) - 48 * 4096);
+	assert_int_equal(used(fx), PAGES(300000) - 48 * 4096);
 	assert_int_equal(fx->s->ops->read(fx->s, f, out, sizeof(out), 0),
 			 300000);
 	assert_true(check_pattern(out, 1000, 0));
@@ -481,9 +488,12 @@ static void test_seek(void **state)
 	assert_int_equal(fx->s->ops->lseek(fx->s, f, 0, SEEK_HOLE), 0);
 	assert_int_equal(fx->s->ops->lseek(fx->s, f, 3 * c + 5, SEEK_DATA),
 			 3 * c + 5);
+	/* A held page is data as a whole. */
 	assert_int_equal(fx->s->ops->lseek(fx->s, f, 3 * c + 5, SEEK_HOLE),
-			 3 * c + 256);
+			 3 * c + 4096);
 	assert_int_equal(fx->s->ops->lseek(fx->s, f, 3 * c + 300, SEEK_DATA),
+			 3 * c + 300);
+	assert_int_equal(fx->s->ops->lseek(fx->s, f, 3 * c + 4096, SEEK_DATA),
 			 10 * c);
 	assert_int_equal(fx->s->ops->lseek(fx->s, f, 10 * c, SEEK_HOLE),
 			 10 * c + 100);
@@ -581,7 +591,7 @@ static void test_rename(void **state)
 		write_all(fx, f, "12345", 5, 0);
 		fx->s->ops->release(fx->s, f);
 	}
-	assert_int_equal(used(fx), 5);
+	assert_int_equal(used(fx), 4096);
 	assert_int_equal(fx->s->ops->rename(fx->s, b, "g", b, "victim", 0), 0);
 	assert_int_equal(lookup(fx, b, "victim", &st), 0);
 	assert_int_equal(st.st_ino, ino);
@@ -787,13 +797,13 @@ static void test_unlink_open(void **state)
 	store_put(n);
 	assert_int_equal(fx->s->ops->unlink(fx->s, fx->root, "f"), 0);
 	assert_int_equal(lookup(fx, fx->root, "f", NULL), -ENOENT);
-	assert_int_equal(used(fx), 5);
+	assert_int_equal(used(fx), 4096);
 	assert_int_equal(fx->s->ops->read(fx->s, f2, out, 6, 0), 5);
 	assert_memory_equal(out, "hello", 5);
 	write_all(fx, f, "!", 1, 5);
 	assert_int_equal(getattr(fx, f->node).st_nlink, 0);
 	fx->s->ops->release(fx->s, f);
-	assert_int_equal(used(fx), 6);
+	assert_int_equal(used(fx), 4096);
 	assert_int_equal(fx->s->ops->read(fx->s, f2, out, 6, 0), 6);
 	assert_memory_equal(out, "hello!", 6);
 	/* A new file under the old name is a new node. */
@@ -1151,16 +1161,25 @@ static void test_limit(void **state)
 	assert_int_equal(sv.f_blocks, 2560);
 	assert_int_equal(sv.f_bfree, 0);
 
-	/* One more byte, at the end or straddling it, fails whole. */
+	/*
+	 * One more page fails; a write straddling the end is short, as on
+	 * tmpfs: what fits in allocated pages is written.
+	 */
 	assert_int_equal(fx->s->ops->write(fx->s, f, "x", 1, 10 * MiB),
 			 -ENOSPC);
 	assert_int_equal(fx->s->ops->write(fx->s, f, "abcdef", 6,
-					   10 * MiB - 5), -ENOSPC);
+					   10 * MiB - 5), 5);
+	assert_int_equal(getattr(fx, n).st_size, 10 * MiB);
 	assert_int_equal(fx->s->ops->write(fx->s, f, "x", 1, 20 * MiB),
 			 -ENOSPC);
-	in.st_size = 10 * MiB + 1;
+	/* Growing the size makes a hole, which costs nothing. */
+	in.st_size = 1024 * 1024 * MiB;
 	assert_int_equal(fx->s->ops->setattr(fx->s, n, f, &in, STORE_SET_SIZE,
-					     &st), -ENOSPC);
+					     &st), 0);
+	assert_int_equal(used(fx), 10 * MiB);
+	in.st_size = 10 * MiB;
+	assert_int_equal(fx->s->ops->setattr(fx->s, n, f, &in, STORE_SET_SIZE,
+					     &st), 0);
 	assert_int_equal(fx->s->ops->fallocate(fx->s, f, 0, 10 * MiB - 1, 2),
 			 -ENOSPC);
 	assert_int_equal(fx->s->ops->fallocate(fx->s, f, FALLOC_FL_KEEP_SIZE,
@@ -1179,27 +1198,30 @@ static void test_limit(void **state)
 		if (off + chunk < 10 * MiB)
 			assert_true(check_pattern(out, chunk, off));
 		else
-			assert_true(check_pattern(out, chunk - 1, off));
+			assert_true(check_pattern(out, chunk - 5, off));
 	}
 	assert_int_equal(used(fx), 10 * MiB);
 
-	/* Freeing makes room again, to the byte. */
-	in.st_size = 10 * MiB - 100;
+	/* Freeing a page makes room again, to the byte. */
+	in.st_size = 10 * MiB - 4096;
 	assert_int_equal(fx->s->ops->setattr(fx->s, n, f, &in, STORE_SET_SIZE,
 					     &st), 0);
-	assert_int_equal(fx->s->ops->write(fx->s, f, buf, 101, 10 * MiB - 100),
-			 -ENOSPC);
-	write_all(fx, f, buf, 90, 10 * MiB - 100);
+	assert_int_equal(used(fx), 10 * MiB - 4096);
 	assert_int_equal(fx->s->ops->symlink(fx->s, fx->root, "l",
 					     "0123456789", &user, &l, &st), 0);
 	store_put(l);
-	assert_int_equal(used(fx), 10 * MiB);
+	assert_int_equal(used(fx), 10 * MiB - 4096 + 10);
+	/* The page no longer fits: the write stops where it begins. */
+	assert_int_equal(fx->s->ops->write(fx->s, f, buf, 4106,
+					   10 * MiB - 4106), 10);
 	assert_int_equal(fx->s->ops->unlink(fx->s, fx->root, "l"), 0);
+	write_all(fx, f, buf, 4096, 10 * MiB - 4096);
+	assert_int_equal(used(fx), 10 * MiB);
 	assert_int_equal(fx->s->ops->unlink(fx->s, fx->root, "full"), 0);
 	/* Still open: still charged. */
-	assert_int_equal(used(fx), 10 * MiB - 10);
+	assert_int_equal(used(fx), 10 * MiB);
 	fx->s->ops->release(fx->s, f);
-	assert_int_equal(used(fx), 10 * MiB - 10);
+	assert_int_equal(used(fx), 10 * MiB);
 	store_put(n);
 	assert_int_equal(used(fx), 0);
 
@@ -1516,7 +1538,7 @@ static void test_threads_writers(void **state)
 						  w[i].base), len);
 		assert_true(check_pattern(out, len, w[i].base));
 	}
-	assert_int_equal(used(fx), NT * len + NT * len);
+	assert_int_equal(used(fx), NT * PAGES(len) + PAGES(NT * len));
 	for (i = 0; i < NT; i++)
 		fx->s->ops->release(fx->s, w[i].f);
 	fx->s->ops->release(fx->s, shared);

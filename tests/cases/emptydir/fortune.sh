@@ -40,7 +40,7 @@ while read -r ino path; do
 	_assert_eq "$(stat -c %i "$path")" "$ino" "inode of $path"
 done <"$TMPD/find"
 _assert_eq "$(find "$MNT" -type f | sort | tr '\n' ' ')" \
-	"$MNT/.podvolfs/events $MNT/.podvolfs/events.json $MNT/.podvolfs/persistentvolumeclaims $MNT/.podvolfs/persistentvolumeclaims.json $MNT/.podvolfs/persistentvolumes $MNT/.podvolfs/persistentvolumes.json $MNT/.podvolfs/storageclasses $MNT/.podvolfs/storageclasses.json $MNT/default/fortune/containers/html-generator/var/htdocs/index.html $MNT/default/fortune/containers/web-server/usr/share/nginx/html/index.html $MNT/default/fortune/status $MNT/default/fortune/status.json $html/index.html " "files found"
+	"$MNT/.podvolfs/daemon.json $MNT/.podvolfs/events $MNT/.podvolfs/events.json $MNT/.podvolfs/persistentvolumeclaims $MNT/.podvolfs/persistentvolumeclaims.json $MNT/.podvolfs/persistentvolumes $MNT/.podvolfs/persistentvolumes.json $MNT/.podvolfs/storageclasses $MNT/.podvolfs/storageclasses.json $MNT/default/fortune/containers/html-generator/var/htdocs/index.html $MNT/default/fortune/containers/web-server/usr/share/nginx/html/index.html $MNT/default/fortune/status $MNT/default/fortune/status.json $html/index.html " "files found"
 du -s "$MNT" >/dev/null
 # Inode numbers are unique across the tree; the containers' views of a
 # volume show its objects with the volume's own numbers, as bind mounts do.

@@ -20,14 +20,14 @@ mkdir "$gen" "$web"
 # html-generator: writes through its bind mount, as the fortune loop does.
 generate() {
 	unshare -m --propagation private bash -eu -o pipefail -c '
-		"$1" default/fortune html-generator "$2"
+		"$1" --mount "$4" default/fortune html-generator "$2"
 		[ "$(findmnt -n -o FSTYPE "$2/var/htdocs")" = fuse.podvolfs ]
 		case ",$(findmnt -n -o OPTIONS "$2/var/htdocs")," in
 		*,rw,*) ;;
 		*) echo "html-generator view is not read-write" >&2; exit 1 ;;
 		esac
 		echo "$3" >"$2/var/htdocs/index.html"
-	' _ "$bind" "$gen" "$1"
+	' _ "$bind" "$gen" "$1" "$MNT"
 }
 generate "fortune says: you will test filesystems"
 
@@ -58,8 +58,8 @@ EOF
 # then becomes nginx.
 cat >"$TMPD/web-server.sh" <<'EOF'
 set -eu -o pipefail
-bind=$1 web=$2 helpers=$3 conf=$4 nginx=$5
-"$bind" fortune web-server "$web"
+bind=$1 web=$2 helpers=$3 conf=$4 nginx=$5 mnt=$6
+"$bind" --mount "$mnt" fortune web-server "$web"
 html=$web/usr/share/nginx/html
 case ",$(findmnt -n -o OPTIONS "$html")," in
 *,ro,*) ;;
@@ -79,7 +79,7 @@ echo ready >"$(dirname "$conf")/web-ready"
 exec "$nginx" -c "$conf"
 EOF
 unshare -m --propagation private bash "$TMPD/web-server.sh" "$bind" "$web" \
-	"$HELPERS" "$TMPD/nginx.conf" "$nginx" &
+	"$HELPERS" "$TMPD/nginx.conf" "$nginx" "$MNT" &
 nginx_pid=$!
 _at_exit "kill $nginx_pid 2>/dev/null; wait $nginx_pid 2>/dev/null || true"
 
