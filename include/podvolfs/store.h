@@ -233,8 +233,8 @@ struct store {
 /* Every read and write goes through the daemon (no host fd, or passthrough off). */
 #define STORE_DATA_DAEMON	0
 /*
- * FUSE passthrough: the kernel reads the host file itself, and writes it
- * too unless the store has a limit (then writes still come to the daemon).
+ * FUSE passthrough: the kernel reads and writes the host file itself
+ * (never on a store with a limit).
  */
 #define STORE_DATA_PASSTHROUGH	1
 /* The kernel refused the host file as a backing file: through the daemon. */

@@ -128,14 +128,13 @@ void fs_passthrough_init(struct fs *fs, struct fuse_conn_info *conn);
 /*
  * Makes the open @fi of @fn (a view's node, @sf its store handle) a
  * passthrough open when the kernel agreed to passthrough and the store
- * gave a host fd: sets @fi's backing_id and clears keep_cache, and with
- * @writes_counted sets direct_io so that reads and writes still come to
- * the daemon. Returns true when it did; the handle must then call
+ * gave a host fd and has no limit: sets @fi's backing_id and clears
+ * keep_cache. Returns true when it did; the handle must then call
  * fs_passthrough_detach() once, when released. Call before the reply.
  */
 bool fs_passthrough_attach(struct fs *fs, struct fuse_req *req,
 			   struct fnode *fn, const struct store_file *sf,
-			   bool writes_counted, struct fuse_file_info *fi);
+			   struct fuse_file_info *fi);
 
 /*
  * Drops a handle's use of @fn's backing file; the last closes it, unless

@@ -697,13 +697,10 @@ static void open_virtual(fuse_req_t req, struct fnode *fn,
 static void open_data_path(fuse_req_t req, struct fnode *fn,
 			   struct fhandle *fh, struct fuse_file_info *fi)
 {
-	bool writes = wants_write(fi->flags);
-	bool counted = writes && fn->view->store->limit;
-
 	fi->keep_cache = fn->view->cache.keep_cache;
-	if (fs_passthrough_attach(fs_of(req), req, fn, fh->sf, counted, fi)) {
+	if (fs_passthrough_attach(fs_of(req), req, fn, fh->sf, fi)) {
 		fh->pt_node = fn;
-		fh->pt_writes = writes && !counted;
+		fh->pt_writes = wants_write(fi->flags);
 	}
 }
 

@@ -12,13 +12,15 @@
  * The kernel takes one backing file per inode, and once an inode has one,
  * every open of it must be a passthrough open (else EIO). So every open of
  * an inode of a store with host fds is a passthrough open, with one backing
- * id per fnode kept while any handle uses it; on a store with a limit a
- * writable open also carries direct_io, which sends its reads and writes
- * to the daemon (which charges them) and leaves only mmap to the backing
- * file: a mapping cannot change a file's size. When the kernel refuses a
+ * id per fnode kept while any handle uses it. When the kernel refuses a
  * backing file (one on a stacked file system, such as overlayfs or another
  * passthrough FUSE mount), the inode's opens are served by the daemon as
  * before, and the store stops asking for its other files.
+ *
+ * A store with a limit (a sized emptyDir) never uses passthrough: the
+ * kernel would write a shared mapping's pages into the host file's holes
+ * itself, past the limit, and every open of an inode with a backing file
+ * must be a passthrough open, so not even its read-only opens can.
  */
 #define FUSE_USE_VERSION 314
 #include <errno.h>
@@ -55,13 +57,12 @@ void fs_passthrough_init(struct fs *fs, struct fuse_conn_info *conn)
 }
 
 bool fs_passthrough_attach(struct fs *fs, fuse_req_t req, struct fnode *fn,
-			   const struct store_file *sf, bool writes_counted,
-			   struct fuse_file_info *fi)
+			   const struct store_file *sf, struct fuse_file_info *fi)
 {
 	struct store *s = fn->view->store;
 	int id, err;
 
-	if (!fs->passthrough || sf->fd < 0)
+	if (!fs->passthrough || sf->fd < 0 || s->limit)
 		return false;
 	pthread_mutex_lock(&fs->pt_lock);
 	if (!fn->backing_id) {
@@ -92,7 +93,6 @@ bool fs_passthrough_attach(struct fs *fs, fuse_req_t req, struct fnode *fn,
 			 __ATOMIC_RELAXED);
 	/* The kernel refuses keep_cache here: the inode has no page cache. */
 	fi->keep_cache = 0;
-	fi->direct_io = writes_counted;
 	return true;
 }
 
@@ -120,10 +120,9 @@ void fs_passthrough_init(struct fs *fs, struct fuse_conn_info *conn)
 }
 
 bool fs_passthrough_attach(struct fs *fs, fuse_req_t req, struct fnode *fn,
-			   const struct store_file *sf, bool writes_counted,
-			   struct fuse_file_info *fi)
+			   const struct store_file *sf, struct fuse_file_info *fi)
 {
-	(void)fs, (void)req, (void)fn, (void)sf, (void)writes_counted, (void)fi;
+	(void)fs, (void)req, (void)fn, (void)sf, (void)fi;
 	return false;
 }
 

@@ -24,7 +24,7 @@ const char *store_data_path_name(const struct store *s)
 {
 	switch (__atomic_load_n(&s->data_path, __ATOMIC_RELAXED)) {
 	case STORE_DATA_PASSTHROUGH:
-		return s->limit ? "passthrough-reads" : "passthrough";
+		return "passthrough";
 	case STORE_DATA_REFUSED:
 		return "daemon-refused";
 	default:

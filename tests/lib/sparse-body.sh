@@ -95,6 +95,20 @@ _assert_eq "$(df_used)" "$limit" "df used after preallocating"
 # Writing into preallocated space at the limit costs nothing more.
 _assert_eq "$("$HELPERS/fill" "$d/small" 1M)" "$MiB 0" "a write into preallocated space"
 _assert_eq "$(df_used)" "$limit" "df used after writing into it"
+# Nor can a shared mapping fill holes past the limit.
+truncate -s 8M "$d/mapped"
+_assert_eq "$(python3 -c 'import mmap, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+m = mmap.mmap(fd, 8 << 20)
+for i in range(0, 8 << 20, 4096):
+    m[i] = 1
+try:
+    m.flush()
+    print("written")
+except OSError as e:
+    print(os.strerror(e.errno))' "$d/mapped")" "No space left on device" "msync of a mapping over holes at the limit"
+_assert_eq "$(df_used)" "$limit" "df used after the mapping"
+rm "$d/mapped"
 
 # Shrinking and unlinking give back what was allocated.
 truncate -s 60G "$d/big"

@@ -94,7 +94,7 @@ _assert_errno EROFS open-write "$p/containers/app/ro/f"
 limit=1048576
 mark_writes
 "$HELPERS/fill" "$s/a" $((limit / 2)) >/dev/null
-_assert_eq "$(vol_field pt sized data)" passthrough-reads "sized emptyDir data path"
+_assert_eq "$(vol_field pt sized data)" daemon "sized emptyDir data path"
 [ "$(writes_seen)" -gt 0 ] || _fail "no WRITE request for a sized emptyDir"
 exec 3<"$s/a"
 _at_exit 'exec 3<&-'
