@@ -44,9 +44,10 @@ FUZZ_SECONDS ?= 60
 STRESS_SECONDS ?= 180
 
 # Which libfuse: auto (the system's when it is 3.16 or newer, else the
-# bundled one), system (forced, e.g. Debian 12's 3.14: no passthrough), or
+# bundled one if install-deps built it, else the system's without
+# passthrough), system (forced, e.g. Debian 12's 3.14: no passthrough), or
 # bundled (a static libfuse built once from Debian 13's fuse3 source into
-# build-deps/ by tests/lib/build-libfuse).
+# build-deps/ by tests/lib/build-libfuse, which install-deps runs).
 LIBFUSE ?= auto
 
 VERSION := 0.1.0
@@ -67,7 +68,14 @@ ifneq ($(MISSING_PKGS),)
 $(error pkg-config finds no $(MISSING_PKGS): run 'make install-deps' as root to install the Debian packages (tests/lib/deps lists them); 'make demo' and 'make check' do that by themselves)
 endif
 ifeq ($(LIBFUSE),auto)
-LIBFUSE_USED := $(if $(shell $(PKG_CONFIG) --atleast-version=3.16 fuse3 && echo y),system,bundled)
+ifneq ($(shell $(PKG_CONFIG) --atleast-version=3.16 fuse3 && echo y),)
+LIBFUSE_USED := system
+else ifneq ($(wildcard $(BUNDLED_FUSE)/lib/libfuse3.a),)
+LIBFUSE_USED := bundled
+else
+LIBFUSE_USED := system
+$(info note: the system's libfuse is older than 3.16 and build-deps/ holds none: building without FUSE passthrough; 'make install-deps' (as root) builds libfuse 3.17 there)
+endif
 else ifneq ($(filter system bundled,$(LIBFUSE)),)
 LIBFUSE_USED := $(LIBFUSE)
 else
