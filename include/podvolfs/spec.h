@@ -128,6 +128,9 @@ struct spec_pod {
 	size_t n_annotations;
 	bool has_fs_group;
 	int64_t fs_group;			/* securityContext.fsGroup */
+	/* overhead.memory, when given and not zero */
+	bool has_overhead_memory;
+	struct quantity overhead_memory;
 	struct spec_volume *volumes;
 	size_t n_volumes;
 	/* initContainers first, in order, then containers */

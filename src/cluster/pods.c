@@ -251,7 +251,8 @@ static void volume_changed(void *arg)
  * The pod's memory limit as the kubelet sizes its cgroup, and so its
  * Memory emptyDirs' tmpfs: when every container, init containers
  * included, has resources.limits.memory, the larger of the app
- * containers' sum and the largest init container's; else 0, none.
+ * containers' sum and the largest init container's, plus the pod's
+ * overhead.memory; else 0, none.
  */
 static uint64_t pod_memory_limit(const struct spec_pod *sp)
 {
@@ -269,7 +270,13 @@ static uint64_t pod_memory_limit(const struct spec_pod *sp)
 		else
 			sum = sum + v < sum ? UINT64_MAX : sum + v;
 	}
-	return sum > init ? sum : init;
+	sum = sum > init ? sum : init;
+	if (sp->has_overhead_memory) {
+		uint64_t oh = (uint64_t)quantity_value(&sp->overhead_memory);
+
+		sum = sum + oh < sum ? UINT64_MAX : sum + oh;
+	}
+	return sum;
 }
 
 int pod_start(struct cluster *c, const struct spec_pod *sp,

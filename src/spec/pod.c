@@ -67,6 +67,35 @@ static void security_decode(struct spec_ctx *c, yaml_node_t *spec,
 	spec_path_reset(&c->path, mark);
 }
 
+/*
+ * overhead.memory, which the kubelet adds to the pod's memory limit (and so
+ * to its Memory emptyDirs' size). Errors are on the apiserver's path,
+ * "overhead[memory]".
+ */
+static void overhead_decode(struct spec_ctx *c, yaml_node_t *spec,
+			    struct spec_pod *pod)
+{
+	yaml_node_t *oh = spec_get_map(c, spec, "overhead", NULL);
+	struct spec_field f;
+	size_t mark;
+
+	if (!oh)
+		return;
+	spec_map_find(c, oh, "memory", &f);
+	if (!f.val)
+		return;
+	mark = spec_path_key(&c->path, "overhead");
+	spec_path_bracket(&c->path, "memory");
+	if (spec_quantity_value(c, &f, &pod->overhead_memory) &&
+	    quantity_is_negative(&pod->overhead_memory))
+		spec_err_invalid(c, &f.mark,
+				 (const char *)f.val->data.scalar.value,
+				 "must be greater than or equal to 0");
+	else if (quantity_value(&pod->overhead_memory) > 0)
+		pod->has_overhead_memory = true;
+	spec_path_reset(&c->path, mark);
+}
+
 int spec_pod_spec_decode(struct spec_ctx *c, yaml_node_t *spec,
 		    const yaml_mark_t *where,
 		    const struct spec_claim_volumes *claims,
@@ -84,8 +113,10 @@ int spec_pod_spec_decode(struct spec_ctx *c, yaml_node_t *spec,
 	rc = spec_volumes_decode(c, vols, claims, pod, &valid);
 	if (!rc)
 		rc = spec_containers_decode(c, spec, where, pod, &valid);
-	if (!rc && spec)
+	if (!rc && spec) {
 		security_decode(c, spec, pod);
+		overhead_decode(c, spec, pod);
+	}
 	strmap_free(&valid);
 	if (!rc && c->oom)
 		rc = -ENOMEM;

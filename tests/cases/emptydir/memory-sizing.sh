@@ -4,7 +4,8 @@
 # daemon may use (-o memory_limit=), then the pod's memory limit, then the
 # sizeLimit, each where it is smaller. The pod's limit counts when every
 # container, init containers included, has resources.limits.memory: the
-# larger of the app containers' sum and the largest init container's.
+# larger of the app containers' sum and the largest init container's, plus
+# the pod's overhead.memory.
 # df and status show the size, and a write past it fails with ENOSPC.
 . "$REPO/tests/lib/common.sh"
 . "$REPO/tests/lib/pods.sh"
@@ -50,7 +51,27 @@ sized_pod limited "    resources:
 sized_pod unlimited "    resources:
       requests:
         memory: 16Mi"
+overhead_pod() {
+	cat >"$SRC/$1.yaml" <<YAML
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $1
+spec:
+  overhead: {cpu: 250m, memory: $2}
+  containers:
+  - name: app
+    image: busybox
+    resources:
+      limits: {memory: 32Mi}
+  volumes:
+  - name: plain
+    emptyDir: {medium: Memory}
+YAML
+}
+overhead_pod overhead 8Mi
 _mount_podvolfs "$SRC" -o memory_limit=256Mi
+_assert_eq "$(kib overhead plain)" $((40 * 1024)) "the pod's limit with its overhead, 32Mi + 8Mi"
 _assert_eq "$(kib limited plain)" $((48 * 1024)) "no sizeLimit: the pod's limit, 32Mi + 16Mi"
 _assert_eq "$(kib limited big)" $((48 * 1024)) "a sizeLimit above the pod's limit"
 _assert_eq "$(kib limited small)" $((8 * 1024)) "a sizeLimit below the pod's limit"
@@ -66,4 +87,8 @@ SRC=$TMPD sized_pod bad "    resources:
 out=$("$PODVOLFS" --check "$TMPD/bad.yaml" 2>&1) && _fail "--check passed a negative memory limit"
 grep -q 'spec.containers\[1\].resources.limits\[memory\]: Invalid value: "-1Gi": must be greater than or equal to 0' <<<"$out" ||
 	_fail "negative limit: $out"
+SRC=$TMPD overhead_pod bad -8Mi
+out=$("$PODVOLFS" --check "$TMPD/bad.yaml" 2>&1) && _fail "--check passed a negative overhead"
+grep -q 'spec.overhead\[memory\]: Invalid value: "-8Mi": must be greater than or equal to 0' <<<"$out" ||
+	_fail "negative overhead: $out"
 _umount_podvolfs
