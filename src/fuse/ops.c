@@ -340,6 +340,37 @@ static int store_set_bits(int to_set)
 	return bits;
 }
 
+/*
+ * Adds to the setattr @to_set (store bits in *@bits, values in @attr) the
+ * clearing of the set-id bits of @fn that the kernel asked for (killpriv.c):
+ * with FUSE_SET_ATTR_KILL_SUID, or with nothing to set at all before a
+ * write. A store that acts as the caller is left alone: its server sees
+ * the caller's writes and clears the bits by its own rules, and refuses a
+ * chmod from a caller that does not own the file.
+ */
+static int kill_suidgid(fuse_req_t req, struct fnode *fn, struct fhandle *fh,
+			int to_set, struct stat *attr, int *bits)
+{
+	struct stat cur;
+	mode_t kill;
+	int rc;
+
+	if (fn->view->store->caps & STORE_CAP_AS_CALLER)
+		return 0;
+	rc = node_stat(fn, fh, &cur);
+	if (rc)
+		return rc;
+	kill = fs_killpriv_bits(req, &cur, to_set & (FUSE_SET_ATTR_UID |
+						     FUSE_SET_ATTR_GID));
+	if (!kill)
+		return 0;
+	if (!(*bits & STORE_SET_MODE))
+		attr->st_mode = cur.st_mode;
+	attr->st_mode &= ~kill;
+	*bits |= STORE_SET_MODE;
+	return 0;
+}
+
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		       int to_set, struct fuse_file_info *fi)
 {
@@ -349,6 +380,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	struct siblings sib;
 	struct store *s;
 	struct stat st;
+	int bits;
 	int rc;
 
 	if (is_read_only(fn)) {
@@ -356,8 +388,15 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		return;
 	}
 	s = fn->view->store;
-	rc = s->ops->setattr(s, fn->sn, fh ? fh->sf : NULL, attr,
-			     store_set_bits(to_set), &st);
+	bits = store_set_bits(to_set);
+	if (fs->killpriv && (!to_set || (to_set & FUSE_SET_ATTR_KILL_SUID))) {
+		rc = kill_suidgid(req, fn, fh, to_set, attr, &bits);
+		if (rc) {
+			reply_err(req, -rc);
+			return;
+		}
+	}
+	rc = s->ops->setattr(s, fn->sn, fh ? fh->sf : NULL, attr, bits, &st);
 	if (rc) {
 		reply_err(req, -rc);
 		return;
@@ -1488,6 +1527,17 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	 * that read-only views refuse them and stores account for them.
 	 */
 	conn->want &= ~(FUSE_CAP_ATOMIC_O_TRUNC | FUSE_CAP_HANDLE_KILLPRIV);
+	/*
+	 * The daemon clears set-id bits where the kernel says so, and the
+	 * kernel stops asking for security.capability before each write.
+	 */
+	fs->killpriv = false;
+#ifdef FUSE_CAP_HANDLE_KILLPRIV_V2
+	if (conn->capable & FUSE_CAP_HANDLE_KILLPRIV_V2) {
+		conn->want |= FUSE_CAP_HANDLE_KILLPRIV_V2;
+		fs->killpriv = true;
+	}
+#endif
 	/* It would apply to the whole mount, hostPaths included. */
 	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
 	/*
