@@ -869,6 +869,8 @@ static int mem_rename(struct store *s, struct snode *dir, const char *name,
 
 /* ---- attributes ---- */
 
+static void node_kill_caps(struct mem_store *ms, struct mem_node *n);
+
 static int mem_getattr(struct store *s, struct snode *n, struct store_file *f,
 		       struct stat *st)
 {
@@ -921,6 +923,8 @@ static int mem_setattr(struct store *s, struct snode *sn, struct store_file *f,
 		if (!(to_set & (STORE_SET_MTIME | STORE_SET_MTIME_NOW)))
 			n->mtime = now;
 	}
+	if (to_set & (STORE_SET_SIZE | STORE_SET_UID | STORE_SET_GID))
+		node_kill_caps(to_ms(s), n);
 	if (to_set & STORE_SET_MODE)
 		n->mode = n->type | (in->st_mode & 07777);
 	if (to_set & STORE_SET_UID)
@@ -1095,6 +1099,7 @@ static ssize_t node_write(struct mem_store *ms, struct mem_node *n,
 		return ret;
 	if (off + ret > d->size)
 		d->size = off + ret;
+	node_kill_caps(ms, n);
 	n->mtime = now_ts();
 	n->ctime = n->mtime;
 	return ret;
@@ -1397,6 +1402,32 @@ static struct mem_xattr *xattr_find(struct mem_node *n, const char *name,
 	return NULL;
 }
 
+/* Frees @x, found through @link, giving its charge back. Caller: n->lock. */
+static void xattr_remove(struct mem_store *ms, struct mem_node *n,
+			 struct mem_xattr *x, struct mem_xattr **link)
+{
+	*link = x->next;
+	store_uncharge(&ms->base, x->namelen + x->size);
+	n->xattr_bytes -= x->namelen + x->size;
+	free(x->value);
+	free(x);
+}
+
+/*
+ * A write, truncate or chown removes a file's capabilities, as every Linux
+ * file system does (the kernel asks for them before a write only until it
+ * found none). Caller holds n->lock for writing.
+ */
+static void node_kill_caps(struct mem_store *ms, struct mem_node *n)
+{
+	static const char name[] = "security.capability";
+	struct mem_xattr *x, **link;
+
+	x = n->xattrs ? xattr_find(n, name, sizeof(name) - 1, &link) : NULL;
+	if (x)
+		xattr_remove(ms, n, x, link);
+}
+
 /* Bytes listxattr would return for @n. Caller holds n->lock. */
 static size_t xattr_list_len(const struct mem_node *n)
 {
@@ -1554,12 +1585,8 @@ static int mem_removexattr(struct store *s, struct snode *sn,
 		rc = -ENODATA;
 		goto out_unlock;
 	}
-	*link = x->next;
-	store_uncharge(s, len + x->size);
-	n->xattr_bytes -= len + x->size;
+	xattr_remove(to_ms(s), n, x, link);
 	n->ctime = now_ts();
-	free(x->value);
-	free(x);
 out_unlock:
 	pthread_rwlock_unlock(&n->lock);
 	return rc;
