@@ -59,6 +59,8 @@ struct mem_node {
 	pthread_rwlock_t lock;
 	mode_t mode;			/* type and permission bits */
 	nlink_t nlink;			/* changed under ns_lock (write) too */
+	/* made with no name (O_TMPFILE) and not named yet; under ns_lock too */
+	bool tmpfile;
 	uid_t uid;
 	gid_t gid;
 	struct timespec atime;
@@ -594,7 +596,7 @@ static int mem_link(struct store *s, struct snode *sn, struct snode *sdir,
 	if (!de)
 		return -ENOMEM;
 	pthread_rwlock_wrlock(&ms->ns_lock);
-	if (!dir->nlink || !n->nlink) {
+	if (!dir->nlink || (!n->nlink && !n->tmpfile)) {
 		rc = -ENOENT;
 		goto out_unlock;
 	}
@@ -613,6 +615,10 @@ static int mem_link(struct store *s, struct snode *sn, struct snode *sdir,
 	mem_dir_insert(&dir->u.dir, de, n);
 	de = NULL;
 	pthread_rwlock_wrlock(&n->lock);
+	/* a tmpfile's first name: the names' reference */
+	if (n->tmpfile)
+		node_ref(n);
+	n->tmpfile = false;
 	n->nlink++;
 	n->ctime = now;
 	pthread_rwlock_unlock(&n->lock);
@@ -1048,6 +1054,55 @@ static int mem_create(struct store *s, struct snode *sdir, const char *name,
 		mf->flags = flags;
 		*f = &mf->base;
 	}
+	node_stat(n, st);
+	*out = &n->base;
+	return 0;
+}
+
+/*
+ * A file with no name yet: its node has no link and no names' reference,
+ * only the handle's and the caller's; link() may name it (tmpfile is set
+ * until then), and once both references go its bytes are given back.
+ */
+static int mem_tmpfile(struct store *s, struct snode *sdir, mode_t mode,
+		       int flags, const struct store_cred *cred,
+		       struct snode **out, struct stat *st,
+		       struct store_file **f)
+{
+	struct mem_store *ms = to_ms(s);
+	struct mem_node *dir = to_node(sdir);
+	struct mem_file *mf;
+	struct mem_node *n;
+
+	if (!S_ISDIR(dir->type))
+		return -ENOTDIR;
+	n = node_new(ms, S_IFREG, mode, cred);
+	if (!n)
+		return -ENOMEM;
+	mf = calloc(1, sizeof(*mf));
+	if (!mf) {
+		node_destroy(ms, n);
+		return -ENOMEM;
+	}
+	pthread_rwlock_rdlock(&ms->ns_lock);
+	if (!dir->nlink) {
+		pthread_rwlock_unlock(&ms->ns_lock);
+		node_destroy(ms, n);
+		free(mf);
+		return -ENOENT;
+	}
+	pthread_rwlock_rdlock(&dir->lock);
+	if (dir->mode & S_ISGID)
+		n->gid = dir->gid;
+	pthread_rwlock_unlock(&dir->lock);
+	pthread_rwlock_unlock(&ms->ns_lock);
+	n->tmpfile = true;
+	n->refs = 2;
+	node_track(ms, n);
+	mf->base.node = &n->base;
+	mf->base.fd = -1;
+	mf->flags = flags;
+	*f = &mf->base;
 	node_stat(n, st);
 	*out = &n->base;
 	return 0;
@@ -1607,6 +1662,7 @@ static const struct store_ops memory_ops = {
 	.symlink = mem_symlink,
 	.link = mem_link,
 	.create = mem_create,
+	.tmpfile = mem_tmpfile,
 	.unlink = mem_unlink,
 	.rmdir = mem_rmdir,
 	.rename = mem_rename,
