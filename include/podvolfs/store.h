@@ -164,6 +164,17 @@ struct store_ops {
 		      struct snode **out, struct stat *st,
 		      struct store_file **f);
 
+	/*
+	 * Opens a new regular file with no name in @dir (O_TMPFILE), which
+	 * link() may name later; while unnamed its bytes count against the
+	 * limit until its last open and node reference go. NULL when the
+	 * store cannot (the FUSE layer answers EOPNOTSUPP).
+	 */
+	int (*tmpfile)(struct store *s, struct snode *dir, mode_t mode,
+		       int flags, const struct store_cred *cred,
+		       struct snode **out, struct stat *st,
+		       struct store_file **f);
+
 	int (*unlink)(struct store *s, struct snode *dir, const char *name);
 	int (*rmdir)(struct store *s, struct snode *dir, const char *name);
 	/* @flags: 0, RENAME_NOREPLACE or RENAME_EXCHANGE. */

@@ -13,6 +13,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <sys/stat.h>
 
 #include "podvolfs/fs.h"
 
@@ -63,6 +64,8 @@ struct fs {
 	/* FUSE passthrough was agreed with the kernel at init */
 	bool passthrough;
 	pthread_mutex_t pt_lock;	/* fnodes' backing ids; a leaf */
+	/* the daemon clears set-id bits (killpriv.c); set at init */
+	bool killpriv;
 };
 
 /*
@@ -121,6 +124,14 @@ struct fuse_conn_info;
 struct fuse_file_info;
 struct fuse_req;
 struct store_file;
+
+/*
+ * The set-id bits of the object @st describes that the request @req, which
+ * the kernel marked as one that must clear them, clears: on chown when
+ * @chown, else on a truncate or write. See killpriv.c.
+ */
+mode_t fs_killpriv_bits(struct fuse_req *req, const struct stat *st,
+			bool chown);
 
 /* At init: asks for passthrough when configured and offered (fs->passthrough). */
 void fs_passthrough_init(struct fs *fs, struct fuse_conn_info *conn);

@@ -340,6 +340,37 @@ static int store_set_bits(int to_set)
 	return bits;
 }
 
+/*
+ * Adds to the setattr @to_set (store bits in *@bits, values in @attr) the
+ * clearing of the set-id bits of @fn that the kernel asked for (killpriv.c):
+ * with FUSE_SET_ATTR_KILL_SUID, or with nothing to set at all before a
+ * write. A store that acts as the caller is left alone: its server sees
+ * the caller's writes and clears the bits by its own rules, and refuses a
+ * chmod from a caller that does not own the file.
+ */
+static int kill_suidgid(fuse_req_t req, struct fnode *fn, struct fhandle *fh,
+			int to_set, struct stat *attr, int *bits)
+{
+	struct stat cur;
+	mode_t kill;
+	int rc;
+
+	if (fn->view->store->caps & STORE_CAP_AS_CALLER)
+		return 0;
+	rc = node_stat(fn, fh, &cur);
+	if (rc)
+		return rc;
+	kill = fs_killpriv_bits(req, &cur, to_set & (FUSE_SET_ATTR_UID |
+						     FUSE_SET_ATTR_GID));
+	if (!kill)
+		return 0;
+	if (!(*bits & STORE_SET_MODE))
+		attr->st_mode = cur.st_mode;
+	attr->st_mode &= ~kill;
+	*bits |= STORE_SET_MODE;
+	return 0;
+}
+
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		       int to_set, struct fuse_file_info *fi)
 {
@@ -349,6 +380,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	struct siblings sib;
 	struct store *s;
 	struct stat st;
+	int bits;
 	int rc;
 
 	if (is_read_only(fn)) {
@@ -356,8 +388,15 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		return;
 	}
 	s = fn->view->store;
-	rc = s->ops->setattr(s, fn->sn, fh ? fh->sf : NULL, attr,
-			     store_set_bits(to_set), &st);
+	bits = store_set_bits(to_set);
+	if (fs->killpriv && (!to_set || (to_set & FUSE_SET_ATTR_KILL_SUID))) {
+		rc = kill_suidgid(req, fn, fh, to_set, attr, &bits);
+		if (rc) {
+			reply_err(req, -rc);
+			return;
+		}
+	}
+	rc = s->ops->setattr(s, fn->sn, fh ? fh->sf : NULL, attr, bits, &st);
 	if (rc) {
 		reply_err(req, -rc);
 		return;
@@ -760,61 +799,113 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		reply_store_open(req, fn, sf, fi);
 }
 
-static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
-		      mode_t mode, struct fuse_file_info *fi)
+/*
+ * Ends create and tmpfile: counts the new entry @sn (its reference
+ * consumed), makes @sf an open handle and replies with both. @name is the
+ * entry made in @dir, whose other views then forget it; NULL for a tmpfile.
+ */
+static void reply_create(fuse_req_t req, struct fnode *dir, const char *name,
+			 struct snode *sn, struct stat *st,
+			 struct store_file *sf, struct fuse_file_info *fi)
 {
-	struct store_cred cred = cred_of(req);
+	struct store *s = dir->view->store;
 	struct fs *fs = fs_of(req);
 	struct fuse_entry_param e = { 0 };
-	struct store_file *sf;
 	struct siblings sib;
 	struct fnode *child;
-	struct fnode *dir;
 	struct fhandle *fh;
-	struct snode *sn;
-	struct store *s;
-	struct stat st;
 	int rc;
 
-	rc = -writable_dir(req, parent, &dir);
-	if (rc)
-		goto out_err;
-	s = dir->view->store;
-	rc = s->ops->create(s, dir->sn, name, mode, fi->flags & ~O_NOCTTY,
-			    &cred, &sn, &st, &sf);
-	if (rc)
-		goto out_err;
 	fh = handle_new(dir->view, sf);
 	if (!fh) {
 		s->ops->release(s, sf);
 		store_put(sn);
-		rc = -ENOMEM;
-		goto out_err;
+		reply_err(req, ENOMEM);
+		return;
 	}
-	rc = store_entry(fs, dir->view, sn, &st, &child);
+	rc = store_entry(fs, dir->view, sn, st, &child);
 	if (rc) {
 		s->ops->release(s, sf);
 		handle_free(fh);
-		goto out_err;
+		reply_err(req, -rc);
+		return;
 	}
 	open_data_path(req, child, fh, fi);
 	fi->fh = (uintptr_t)fh;
 	e.ino = fnode_id(fs, child);
-	e.attr = st;
+	e.attr = *st;
 	e.attr_timeout = dir->view->cache.attr_timeout;
 	e.entry_timeout = dir->view->cache.entry_timeout;
-	fs_siblings_begin(fs, dir, false, &sib);
+	if (name)
+		fs_siblings_begin(fs, dir, false, &sib);
 	if (fuse_reply_create(req, &e, fi)) {
 		s->ops->release(s, sf);
 		handle_close(fs, NULL, fh);
 		fnode_forget(fs, child, 1);
 	}
-	fs_siblings_end(fs, &sib, name);
-	return;
-
-out_err:
-	reply_err(req, -rc);
+	if (name)
+		fs_siblings_end(fs, &sib, name);
 }
+
+static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      mode_t mode, struct fuse_file_info *fi)
+{
+	struct store_cred cred = cred_of(req);
+	struct store_file *sf;
+	struct fnode *dir;
+	struct snode *sn;
+	struct store *s;
+	struct stat st;
+	int rc;
+
+	rc = writable_dir(req, parent, &dir);
+	if (rc) {
+		reply_err(req, rc);
+		return;
+	}
+	s = dir->view->store;
+	rc = s->ops->create(s, dir->sn, name, mode, fi->flags & ~O_NOCTTY,
+			    &cred, &sn, &st, &sf);
+	if (rc)
+		reply_err(req, -rc);
+	else
+		reply_create(req, dir, name, sn, &st, sf, fi);
+}
+
+#if FUSE_VERSION >= FUSE_MAKE_VERSION(3, 17)
+/*
+ * O_TMPFILE: a new file with no name in @parent, which linkat() may name
+ * later (a link request); a store that cannot make one answers EOPNOTSUPP.
+ */
+static void op_tmpfile(fuse_req_t req, fuse_ino_t parent, mode_t mode,
+		       struct fuse_file_info *fi)
+{
+	struct store_cred cred = cred_of(req);
+	struct store_file *sf;
+	struct fnode *dir;
+	struct snode *sn;
+	struct store *s;
+	struct stat st;
+	int rc;
+
+	rc = writable_dir(req, parent, &dir);
+	if (rc) {
+		reply_err(req, rc);
+		return;
+	}
+	s = dir->view->store;
+	if (!s->ops->tmpfile) {
+		reply_err(req, EOPNOTSUPP);
+		return;
+	}
+	rc = s->ops->tmpfile(s, dir->sn, mode, fi->flags & ~O_NOCTTY, &cred,
+			     &sn, &st, &sf);
+	if (rc)
+		reply_err(req, -rc);
+	else
+		reply_create(req, dir, NULL, sn, &st, sf, fi);
+}
+#endif
 
 /* A per-thread buffer for stores that cannot hand out an fd. */
 static pthread_key_t read_buf_key;
@@ -1488,6 +1579,17 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	 * that read-only views refuse them and stores account for them.
 	 */
 	conn->want &= ~(FUSE_CAP_ATOMIC_O_TRUNC | FUSE_CAP_HANDLE_KILLPRIV);
+	/*
+	 * The daemon clears set-id bits where the kernel says so, and the
+	 * kernel stops asking for security.capability before each write.
+	 */
+	fs->killpriv = false;
+#ifdef FUSE_CAP_HANDLE_KILLPRIV_V2
+	if (conn->capable & FUSE_CAP_HANDLE_KILLPRIV_V2) {
+		conn->want |= FUSE_CAP_HANDLE_KILLPRIV_V2;
+		fs->killpriv = true;
+	}
+#endif
 	/* It would apply to the whole mount, hostPaths included. */
 	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
 	/*
@@ -1626,6 +1728,9 @@ const struct fuse_lowlevel_ops fs_ops = {
 	.rename = op_rename,
 	.open = op_open,
 	.create = op_create,
+#if FUSE_VERSION >= FUSE_MAKE_VERSION(3, 17)
+	.tmpfile = op_tmpfile,
+#endif
 	.read = op_read,
 	.write = op_write,
 	.flush = op_flush,

@@ -59,6 +59,8 @@ struct mem_node {
 	pthread_rwlock_t lock;
 	mode_t mode;			/* type and permission bits */
 	nlink_t nlink;			/* changed under ns_lock (write) too */
+	/* made with no name (O_TMPFILE) and not named yet; under ns_lock too */
+	bool tmpfile;
 	uid_t uid;
 	gid_t gid;
 	struct timespec atime;
@@ -594,7 +596,7 @@ static int mem_link(struct store *s, struct snode *sn, struct snode *sdir,
 	if (!de)
 		return -ENOMEM;
 	pthread_rwlock_wrlock(&ms->ns_lock);
-	if (!dir->nlink || !n->nlink) {
+	if (!dir->nlink || (!n->nlink && !n->tmpfile)) {
 		rc = -ENOENT;
 		goto out_unlock;
 	}
@@ -613,6 +615,10 @@ static int mem_link(struct store *s, struct snode *sn, struct snode *sdir,
 	mem_dir_insert(&dir->u.dir, de, n);
 	de = NULL;
 	pthread_rwlock_wrlock(&n->lock);
+	/* a tmpfile's first name: the names' reference */
+	if (n->tmpfile)
+		node_ref(n);
+	n->tmpfile = false;
 	n->nlink++;
 	n->ctime = now;
 	pthread_rwlock_unlock(&n->lock);
@@ -869,6 +875,8 @@ static int mem_rename(struct store *s, struct snode *dir, const char *name,
 
 /* ---- attributes ---- */
 
+static void node_kill_caps(struct mem_store *ms, struct mem_node *n);
+
 static int mem_getattr(struct store *s, struct snode *n, struct store_file *f,
 		       struct stat *st)
 {
@@ -921,6 +929,8 @@ static int mem_setattr(struct store *s, struct snode *sn, struct store_file *f,
 		if (!(to_set & (STORE_SET_MTIME | STORE_SET_MTIME_NOW)))
 			n->mtime = now;
 	}
+	if (to_set & (STORE_SET_SIZE | STORE_SET_UID | STORE_SET_GID))
+		node_kill_caps(to_ms(s), n);
 	if (to_set & STORE_SET_MODE)
 		n->mode = n->type | (in->st_mode & 07777);
 	if (to_set & STORE_SET_UID)
@@ -1049,6 +1059,55 @@ static int mem_create(struct store *s, struct snode *sdir, const char *name,
 	return 0;
 }
 
+/*
+ * A file with no name yet: its node has no link and no names' reference,
+ * only the handle's and the caller's; link() may name it (tmpfile is set
+ * until then), and once both references go its bytes are given back.
+ */
+static int mem_tmpfile(struct store *s, struct snode *sdir, mode_t mode,
+		       int flags, const struct store_cred *cred,
+		       struct snode **out, struct stat *st,
+		       struct store_file **f)
+{
+	struct mem_store *ms = to_ms(s);
+	struct mem_node *dir = to_node(sdir);
+	struct mem_file *mf;
+	struct mem_node *n;
+
+	if (!S_ISDIR(dir->type))
+		return -ENOTDIR;
+	n = node_new(ms, S_IFREG, mode, cred);
+	if (!n)
+		return -ENOMEM;
+	mf = calloc(1, sizeof(*mf));
+	if (!mf) {
+		node_destroy(ms, n);
+		return -ENOMEM;
+	}
+	pthread_rwlock_rdlock(&ms->ns_lock);
+	if (!dir->nlink) {
+		pthread_rwlock_unlock(&ms->ns_lock);
+		node_destroy(ms, n);
+		free(mf);
+		return -ENOENT;
+	}
+	pthread_rwlock_rdlock(&dir->lock);
+	if (dir->mode & S_ISGID)
+		n->gid = dir->gid;
+	pthread_rwlock_unlock(&dir->lock);
+	pthread_rwlock_unlock(&ms->ns_lock);
+	n->tmpfile = true;
+	n->refs = 2;
+	node_track(ms, n);
+	mf->base.node = &n->base;
+	mf->base.fd = -1;
+	mf->flags = flags;
+	*f = &mf->base;
+	node_stat(n, st);
+	*out = &n->base;
+	return 0;
+}
+
 static ssize_t mem_read(struct store *s, struct store_file *f, char *buf,
 			size_t size, off_t off)
 {
@@ -1095,6 +1154,7 @@ static ssize_t node_write(struct mem_store *ms, struct mem_node *n,
 		return ret;
 	if (off + ret > d->size)
 		d->size = off + ret;
+	node_kill_caps(ms, n);
 	n->mtime = now_ts();
 	n->ctime = n->mtime;
 	return ret;
@@ -1397,6 +1457,32 @@ static struct mem_xattr *xattr_find(struct mem_node *n, const char *name,
 	return NULL;
 }
 
+/* Frees @x, found through @link, giving its charge back. Caller: n->lock. */
+static void xattr_remove(struct mem_store *ms, struct mem_node *n,
+			 struct mem_xattr *x, struct mem_xattr **link)
+{
+	*link = x->next;
+	store_uncharge(&ms->base, x->namelen + x->size);
+	n->xattr_bytes -= x->namelen + x->size;
+	free(x->value);
+	free(x);
+}
+
+/*
+ * A write, truncate or chown removes a file's capabilities, as every Linux
+ * file system does (the kernel asks for them before a write only until it
+ * found none). Caller holds n->lock for writing.
+ */
+static void node_kill_caps(struct mem_store *ms, struct mem_node *n)
+{
+	static const char name[] = "security.capability";
+	struct mem_xattr *x, **link;
+
+	x = n->xattrs ? xattr_find(n, name, sizeof(name) - 1, &link) : NULL;
+	if (x)
+		xattr_remove(ms, n, x, link);
+}
+
 /* Bytes listxattr would return for @n. Caller holds n->lock. */
 static size_t xattr_list_len(const struct mem_node *n)
 {
@@ -1554,12 +1640,8 @@ static int mem_removexattr(struct store *s, struct snode *sn,
 		rc = -ENODATA;
 		goto out_unlock;
 	}
-	*link = x->next;
-	store_uncharge(s, len + x->size);
-	n->xattr_bytes -= len + x->size;
+	xattr_remove(to_ms(s), n, x, link);
 	n->ctime = now_ts();
-	free(x->value);
-	free(x);
 out_unlock:
 	pthread_rwlock_unlock(&n->lock);
 	return rc;
@@ -1580,6 +1662,7 @@ static const struct store_ops memory_ops = {
 	.symlink = mem_symlink,
 	.link = mem_link,
 	.create = mem_create,
+	.tmpfile = mem_tmpfile,
 	.unlink = mem_unlink,
 	.rmdir = mem_rmdir,
 	.rename = mem_rename,

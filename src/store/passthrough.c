@@ -519,11 +519,43 @@ out_release:
 	return rc;
 }
 
+/*
+ * An fd of the open file @n that has no name (a tmpfile), or -ENOENT. The
+ * host refuses to link it if it once had names, as it should.
+ */
+static int pt_node_dup_open(struct pt_node *n)
+{
+	int fd = -ENOENT;
+
+	pthread_mutex_lock(&n->lock);
+	if (n->files) {
+		fd = fcntl(n->files->base.fd, F_DUPFD_CLOEXEC, 0);
+		if (fd < 0)
+			fd = -errno;
+	}
+	pthread_mutex_unlock(&n->lock);
+	return fd;
+}
+
+/*
+ * linkat of the unnamed file @fd through its /proc/self/fd magic link, for
+ * a daemon without CAP_DAC_READ_SEARCH (which AT_EMPTY_PATH needs).
+ */
+static int pt_link_by_proc(int fd, int dfd, const char *name)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	return linkat(AT_FDCWD, path, dfd, name, AT_SYMLINK_FOLLOW) < 0 ?
+	       -errno : 0;
+}
+
 static int pt_link(struct store *ss, struct snode *sn, struct snode *sdir,
 		   const char *name, struct snode **out, struct stat *st)
 {
 	struct pt_store *s = pt_store(ss);
 	struct pt_node *n = pt_node(sn), *dir = pt_node(sdir);
+	bool unnamed = false;
 	int fd, dfd, rc;
 
 	rc = pt_check_name(name);
@@ -532,6 +564,10 @@ static int pt_link(struct store *ss, struct snode *sn, struct snode *sdir,
 	if (n->type == S_IFDIR)
 		return -EPERM;
 	fd = pt_node_open(s, n, O_PATH, NULL);
+	if (fd == -ENOENT) {
+		fd = pt_node_dup_open(n);
+		unnamed = fd >= 0;
+	}
 	if (fd < 0)
 		return fd;
 	dfd = pt_dir_open(s, dir, NULL);
@@ -545,7 +581,8 @@ static int pt_link(struct store *ss, struct snode *sn, struct snode *sdir,
 	if (linkat(fd, "", dfd, name, AT_EMPTY_PATH) < 0) {
 		rc = -errno;
 		if (rc == -EPERM)
-			rc = pt_link_by_name(s, n, dfd, name);
+			rc = unnamed ? pt_link_by_proc(fd, dfd, name) :
+				       pt_link_by_name(s, n, dfd, name);
 	}
 	if (s->acct)
 		pthread_mutex_unlock(&s->ns_lock);
@@ -718,6 +755,60 @@ out_close:
 out_unlock:
 	pthread_rwlock_unlock(&s->names_lock);
 	pt_fd_release(s, dfd);
+	return rc;
+}
+
+/*
+ * A file with no name (O_TMPFILE) in @dir: a node with no link, reached
+ * through its open handles until link() names it. With a limit its
+ * blocks are charged as they are written and given back at its last
+ * close, as an unlinked open file's (orphan).
+ */
+static int pt_tmpfile(struct store *ss, struct snode *sdir, mode_t mode,
+		      int flags, const struct store_cred *cred,
+		      struct snode **out, struct stat *st,
+		      struct store_file **f)
+{
+	struct pt_store *s = pt_store(ss);
+	struct pt_node *dir = pt_node(sdir), *n;
+	/* never O_EXCL on the host: the kernel keeps the mount's file unlinkable */
+	int oflags = (pt_open_flags(s, flags) & ~O_TRUNC) | O_CLOEXEC;
+	struct stat dst;
+	int dfd, fd, rc;
+
+	dfd = pt_dir_open(s, dir, &dst);
+	if (dfd < 0)
+		return dfd;
+	fd = openat(dfd, ".", oflags | O_TMPFILE, mode & 07777);
+	rc = fd < 0 ? -errno : 0;
+	pt_fd_release(s, dfd);
+	if (rc)
+		return rc;
+	if (fstat(fd, st) < 0) {
+		rc = -errno;
+		goto out_close;
+	}
+	rc = pt_fchown_new(s, fd, mode, dst.st_mode, cred);
+	if (rc > 0)
+		rc = fstat(fd, st) < 0 ? -errno : 0;
+	if (rc)
+		goto out_close;
+	rc = pt_node_find_or_add(s, NULL, NULL, st, false, &n);
+	if (rc)
+		goto out_close;
+	pthread_mutex_lock(&n->lock);
+	n->orphan = s->acct;
+	pthread_mutex_unlock(&n->lock);
+	rc = pt_file_make(s, n, fd, oflags, f);
+	if (rc) {
+		pt_node_put(s, n);
+		goto out_close;
+	}
+	*out = &n->base;
+	return 0;
+
+out_close:
+	close(fd);
 	return rc;
 }
 
@@ -1274,6 +1365,7 @@ static const struct store_ops pt_ops = {
 	.symlink = pt_symlink,
 	.link = pt_link,
 	.create = pt_create,
+	.tmpfile = pt_tmpfile,
 	.unlink = pt_unlink,
 	.rmdir = pt_rmdir,
 	.rename = pt_rename,

@@ -447,7 +447,8 @@ void pt_node_unlinked(struct pt_store *s, struct pt_node *dir,
 /*
  * Returns @dir's entry @name described by @st as a node with a new
  * reference, creating it when the object is new. With @relink the name
- * becomes the node's first. An old node of another type under the same
+ * becomes the node's first. With @dir NULL the object has no name (a
+ * tmpfile) and @relink must be false. An old node of another type under the same
  * (dev, ino) is the host having reused the inode: it leaves the table.
  */
 int pt_node_find_or_add(struct pt_store *s, struct pt_node *dir,
@@ -472,8 +473,8 @@ int pt_node_find_or_add(struct pt_store *s, struct pt_node *dir,
 		fresh = pt_node_alloc(s, st);
 		if (!fresh)
 			return -ENOMEM;
-		l = pt_link_new(dir, name);
-		if (!l) {
+		l = dir ? pt_link_new(dir, name) : NULL;
+		if (dir && !l) {
 			pthread_mutex_destroy(&fresh->lock);
 			free(fresh);
 			return -ENOMEM;
