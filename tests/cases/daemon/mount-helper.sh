@@ -1,6 +1,7 @@
 #!/bin/bash
 # TIMEOUT: 60
-# mount -t fuse.podvolfs, an fstab line, and umount, as after 'make install':
+# mount -t fuse.podvolfs, an fstab line, umount, and mount(8) again over the
+# dead mount a killed daemon left, as after 'make install':
 # the helper goes where mount(8) looks for it, in a private mount namespace
 # so that the machine's /sbin is not touched.
 . "$REPO/tests/lib/common.sh"
@@ -38,6 +39,16 @@ umount "$mnt"
 gone
 mount -T "$fstab" "$mnt"
 test "$(cat "$mnt/default/fortune/volumes/html/f")" = kept
+# a daemon killed leaves a dead mount (ENOTCONN): mount(8) replaces it
+pkill -9 -f "podvolfs $src $mnt"
+gone
+if stat "$mnt/default" 2>/dev/null; then
+	echo "the mount answered after its daemon was killed" >&2
+	exit 1
+fi
+mount -T "$fstab" "$mnt"
+test "$(cat "$mnt/default/fortune/volumes/html/f")" = kept
+test "$(grep -c " $mnt fuse.podvolfs " /proc/self/mounts)" = 1
 umount "$mnt"
 gone
 SH
