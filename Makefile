@@ -48,7 +48,9 @@ STRESS_SECONDS ?= 180
 # passthrough), system (forced, e.g. Debian 12's 3.14: no passthrough), or
 # bundled (a static libfuse built once from Debian 13's fuse3 source into
 # build-deps/ by tests/lib/build-libfuse, which install-deps runs).
-LIBFUSE ?= auto
+# A build directory keeps the LIBFUSE it was last made with (the first word
+# of $(BUILD)/libfuse.used) unless LIBFUSE is given again.
+LIBFUSE ?= $(or $(firstword $(shell cat $(BUILD)/libfuse.used 2>/dev/null)),auto)
 
 VERSION := 0.1.0
 PKG_CONFIG ?= pkg-config
@@ -134,9 +136,10 @@ all: $(BUILD)/podvolfs $(BUILD)/podvolfs-ctl
 lib: $(BUILD)/libpodvolfs.a
 
 # Objects are made again when the libfuse they were built against changes.
+# The file holds LIBFUSE as asked and the libfuse it chose.
 $(BUILD)/libfuse.used: FORCE
 	@mkdir -p $(dir $@)
-	@echo '$(LIBFUSE_USED)' | cmp -s - $@ || echo '$(LIBFUSE_USED)' >$@
+	@echo '$(LIBFUSE) $(LIBFUSE_USED)' | cmp -s - $@ || echo '$(LIBFUSE) $(LIBFUSE_USED)' >$@
 
 # Built once, into build-deps/ (make clean leaves it).
 $(BUNDLED_FUSE)/lib/libfuse3.a:
