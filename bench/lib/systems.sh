@@ -7,15 +7,19 @@
 # Every mount is recorded in MOUNTS and every process started in PIDS, so
 # that bench_cleanup (the EXIT trap) can undo all of it, in reverse order,
 # whatever state an interrupted run is in. A server with its own way of
-# stopping registers a function in STOPS, run after the unmounts.
+# stopping registers a function in STOPS, run after the unmounts, or in
+# QUIESCE, run before them when its files are on a mount.
 
 MOUNTS=()
 PIDS=()
 STOPS=()
+QUIESCE=()
 # system id -> directory the workloads use
 declare -A SYS_DIR
 # system id -> column title
 declare -A SYS_TITLE
+# podvolfs system id -> its pod's status file and its volume's name there
+declare -A SYS_STATUS SYS_VOL
 # true when podvolfs serves hostPath volumes (set by sys_podvolfs)
 PVF_HOSTPATH=0
 
@@ -97,13 +101,19 @@ sys_rclone() {
 }
 
 # One daemon, one pod, three volumes: a hostPath, a disk emptyDir and a
-# Memory emptyDir. The hostPath column is used only when the daemon says
-# the volume is Ready.
+# Memory emptyDir, as systems pvf-host, pvf-disk and pvf-mem. With $1
+# "off", a second daemon with -o passthrough=off and no Memory volume (its
+# data goes through the daemon anyway), as pvf-host-off and pvf-disk-off;
+# with $2 set, the first daemon's -o passthrough=$2. The hostPath column is
+# used only when the daemon says the volume is Ready.
 sys_podvolfs() {
-	local m=$W/podvolfs/mnt vols=$W/podvolfs/mnt/bench/bench/volumes
+	local id=podvolfs${1:+-$1} sfx=${1:+-$1} pt=${2:+,passthrough=$2} mem
+	local m=$W/$id/mnt vols=$W/$id/mnt/bench/bench/volumes status=$W/$id/mnt/bench/bench/status
 
-	mkdir -p "$W/podvolfs/src" "$W/podvolfs/state" "$W/podvolfs/host" "$m"
-	cat >"$W/podvolfs/src/bench.yaml" <<-EOF
+	[ -z "$1" ] || pt=,passthrough=off
+	[ -n "$1" ] || mem=$'  - name: mem\n    emptyDir:\n      medium: Memory'
+	mkdir -p "$W/$id/src" "$W/$id/state" "$W/$id/host" "$m"
+	cat >"$W/$id/src/bench.yaml" <<-EOF
 		apiVersion: v1
 		kind: Pod
 		metadata:
@@ -116,36 +126,45 @@ sys_podvolfs() {
 		  volumes:
 		  - name: disk
 		    emptyDir: {}
-		  - name: mem
-		    emptyDir:
-		      medium: Memory
 		  - name: host
 		    hostPath:
-		      path: $W/podvolfs/host
+		      path: $W/$id/host
 		      type: Directory
+		${mem:-}
 	EOF
-	# shellcheck disable=SC2086 # PODVOLFS_OPTS is a list of words
-	spawn podvolfs "$PODVOLFS" "$W/podvolfs/src" "$m" -f \
-		-o "state=$W/podvolfs/state${PODVOLFS_O:+,$PODVOLFS_O}" ${PODVOLFS_ARGS:-}
+	# shellcheck disable=SC2086 # PODVOLFS_ARGS is a list of words
+	spawn "$id" "$PODVOLFS" "$W/$id/src" "$m" -f \
+		-o "state=$W/$id/state$pt${PODVOLFS_O:+,$PODVOLFS_O}" ${PODVOLFS_ARGS:-}
 	MOUNTS+=("$m")
 	wait_mounted "$m" fuse.podvolfs || return 1
 	for _ in $(seq 250); do
-		[ -d "$vols/disk" ] && [ -d "$vols/mem" ] && break
+		[ -d "$vols/disk" ] && { [ -n "$1" ] || [ -d "$vols/mem" ]; } && break
 		sleep 0.02
 	done
-	[ -d "$vols/disk" ] && [ -d "$vols/mem" ] || {
+	[ -d "$vols/disk" ] && { [ -n "$1" ] || [ -d "$vols/mem" ]; } || {
 		echo "bench: podvolfs did not make the bench pod's volumes" >&2
 		return 1
 	}
-	if grep -Eq '^host +hostPath.* Ready ' "$m/bench/bench/status" && [ -d "$vols/host" ]; then
-		PVF_HOSTPATH=1
-		SYS_DIR[pvf-host]=$vols/host
-		SYS_TITLE[pvf-host]="podvolfs hostPath"
+	if grep -Eq '^host +hostPath.* Ready ' "$status" && [ -d "$vols/host" ]; then
+		[ -n "$1" ] || PVF_HOSTPATH=1
+		SYS_DIR[pvf-host$sfx]=$vols/host
+		SYS_TITLE[pvf-host$sfx]="podvolfs hostPath${1:+, passthrough=off}"
+		SYS_STATUS[pvf-host$sfx]=$status SYS_VOL[pvf-host$sfx]=host
 	fi
-	SYS_DIR[pvf-disk]=$vols/disk
-	SYS_TITLE[pvf-disk]="podvolfs emptyDir"
+	SYS_DIR[pvf-disk$sfx]=$vols/disk
+	SYS_TITLE[pvf-disk$sfx]="podvolfs emptyDir${1:+, passthrough=off}"
+	SYS_STATUS[pvf-disk$sfx]=$status SYS_VOL[pvf-disk$sfx]=disk
+	[ -n "$1" ] && return 0
 	SYS_DIR[pvf-mem]=$vols/mem
 	SYS_TITLE[pvf-mem]="podvolfs emptyDir Memory"
+	SYS_STATUS[pvf-mem]=$status SYS_VOL[pvf-mem]=mem
+}
+
+# The DATA column of podvolfs system $1's volume in its pod's status:
+# passthrough, daemon, daemon-refused or - (see podvolfs(8)).
+pvf_data_path() {
+	awk -v v="${SYS_VOL[$1]}" '$1 == v { print $6; f = 1; exit } END { exit !f }' \
+		"${SYS_STATUS[$1]}" 2>/dev/null || echo unknown
 }
 
 # Unmounts $1 (FUSE or not); lazily if it is busy. True if it is gone.
@@ -155,12 +174,16 @@ unmount_one() {
 		fusermount3 -u -z "$1" 2>/dev/null || umount -l "$1"
 }
 
-# Undoes everything: mounts in reverse order, then the STOPS functions,
-# then every process (TERM, then KILL after 5 s), then the work directory.
-# Safe to call twice.
+# Undoes everything: the QUIESCE functions, mounts in reverse order, then
+# the STOPS functions, then every process (TERM, then KILL after 5 s), then
+# the work directory. Safe to call twice.
 bench_cleanup() {
 	local i pid n
 
+	for ((i = ${#QUIESCE[@]} - 1; i >= 0; i--)); do
+		"${QUIESCE[i]}"
+	done
+	QUIESCE=()
 	for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
 		unmount_one "${MOUNTS[i]}" || echo "bench: could not unmount ${MOUNTS[i]}" >&2
 	done

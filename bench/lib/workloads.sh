@@ -11,7 +11,7 @@
 # Sizes (set by bench/run): SIZE_MB (the sequential file), WARM_LOOPS (how
 # often the warm read reads it), RAND_MB (bytes
 # read by the random-read job), NFILES (metadata and listing), TARBALL,
-# SQL_ROWS.
+# SQL_ROWS. The pgbench phase is in pgbench.sh.
 
 # Every workload: id|kind|row label. kind is "rate" (higher is better,
 # ratio = system / reference) or "time" (seconds, ratio = reference /
@@ -32,10 +32,11 @@ tar_x|time|tar x (ms)
 find_cold|time|find, cold (ms)
 find_warm|time|find, warm (ms)
 rm|time|rm -rf (ms)
-sqlite|rate|SQLite inserts, synchronous=FULL (inserts/s)'
+sqlite|rate|SQLite inserts, synchronous=FULL (inserts/s)
+pgbench|rate|pgbench, 4 clients, TPC-B-like (tps)'
 
 # The phases, in the order each repetition runs them.
-PHASES=(seqwrite readcold readwarm randwarm parcold meta listing tree sqlite)
+PHASES=(seqwrite readcold readwarm randwarm parcold meta listing tree sqlite pgbench)
 
 record() {
 	printf '%s\t%s\t%s\t%s\n' "$REP" "$1" "$2" "$3" >>"$W/results.tsv"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# TIMEOUT: 240
+# TIMEOUT: 360
 # The benchmark harness runs end to end so that it cannot rot: every system
 # mounts, every workload runs once at tiny sizes, the tables come out, and
 # nothing stays mounted or running. No timing is asserted (bench/run
