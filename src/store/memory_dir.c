@@ -1,13 +1,16 @@
 /*
- * memory_dir.c - the memory store's directory tables.
+ * memory_dir.c - the memory store's directories: their tables, and the
+ * listings of open directories.
  *
  * A name is found through a chained hash table (O(1)); a listing walks an
  * array of slots ordered by a per-directory sequence number, which is also
  * the readdir cookie. New entries always go to the end with a higher seq, so
  * a listing resumed after cookie c never shows an entry twice and never
- * misses one that stayed. The caller holds the store's ns_lock.
+ * misses one that stayed. The caller of a table helper holds the store's
+ * ns_lock; a listing takes it for reading.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -224,4 +227,113 @@ void mem_dir_free(struct mem_dir *dir)
 	dir->cap = 0;
 	dir->nbuckets = 0;
 	dir->nlive = 0;
+}
+
+/* ---- open directories ---- */
+
+/* An open directory: where the last listing stopped. */
+struct mem_dirfile {
+	struct store_file base;
+	pthread_mutex_t lock;		/* innermost; protects the cursor */
+	uint64_t gen;			/* dir->gen the cursor belongs to */
+	uint64_t cookie;		/* the last cookie listed */
+	size_t slot;			/* the slot to go on from */
+	bool cursor;			/* whether the fields above are set */
+};
+
+int mem_opendir(struct store *s, struct snode *sn,
+		struct store_file **f)
+{
+	struct mem_node *n = to_node(sn);
+	struct mem_dirfile *df;
+
+	(void)s;
+	if (!S_ISDIR(n->type))
+		return -ENOTDIR;
+	df = calloc(1, sizeof(*df));
+	if (!df)
+		return -ENOMEM;
+	if (pthread_mutex_init(&df->lock, NULL)) {
+		free(df);
+		return -ENOMEM;
+	}
+	mem_node_ref(n);
+	df->base.node = sn;
+	df->base.fd = -1;
+	*f = &df->base;
+	return 0;
+}
+
+/*
+ * Lists the entries after @off. The handle remembers the slot where the
+ * last listing stopped, so the usual resumption (the cookie of the last
+ * entry taken) costs nothing; any other cookie is a binary search.
+ */
+int mem_readdir(struct store *s, struct store_file *f, off_t off,
+		bool plus, store_fill_fn fill, void *ctx)
+{
+	struct mem_store *ms = to_ms(s);
+	struct mem_dirfile *df = (struct mem_dirfile *)f;
+	struct mem_node *dir = to_node(f->node);
+	const struct mem_dir *d = &dir->u.dir;
+	uint64_t cookie = off, gen;
+	size_t i;
+	bool hit;
+
+	if (off < 0)
+		return -EINVAL;
+	pthread_rwlock_rdlock(&ms->ns_lock);
+	pthread_mutex_lock(&df->lock);
+	hit = df->cursor && df->gen == d->gen && df->cookie == cookie &&
+	      df->slot <= d->nslots;
+	i = df->slot;
+	pthread_mutex_unlock(&df->lock);
+	if (!hit)
+		i = mem_dir_seek(d, cookie);
+	for (; i < d->nslots; i++) {
+		const struct mem_dirent *de = d->slots[i].de;
+		struct stat st;
+
+		if (!de)
+			continue;
+		if (plus) {
+			mem_node_ref(de->node);
+			mem_node_stat(de->node, &st);
+		} else {
+			memset(&st, 0, sizeof(st));
+			st.st_ino = de->node->base.ino;
+			st.st_mode = de->node->type;
+		}
+		if (fill(ctx, de->name, &st, de->seq,
+			 plus ? &de->node->base : NULL))
+			break;
+		cookie = de->seq;
+	}
+	gen = d->gen;
+	pthread_mutex_lock(&df->lock);
+	df->gen = gen;
+	df->cookie = cookie;
+	df->slot = i;
+	df->cursor = true;
+	pthread_mutex_unlock(&df->lock);
+	pthread_rwlock_unlock(&ms->ns_lock);
+	return 0;
+}
+
+void mem_releasedir(struct store *s, struct store_file *f)
+{
+	struct mem_dirfile *df = (struct mem_dirfile *)f;
+	struct mem_node *n = to_node(f->node);
+
+	pthread_mutex_destroy(&df->lock);
+	free(df);
+	mem_node_unref(to_ms(s), n);
+}
+
+int mem_fsyncdir(struct store *s, struct store_file *f, bool datasync)
+{
+	(void)s;
+	(void)f;
+	(void)datasync;
+	return 0;
 }

@@ -187,4 +187,66 @@ int pt_acct_rmdir(struct pt_store *s, int dfd, const char *name);
 int pt_acct_open(struct pt_store *s, struct pt_node *n, int fd);
 void pt_acct_release(struct pt_store *s, struct pt_node *n, int fd);
 
+/* passthrough_names.c: store ops. */
+int pt_lookup(struct store *ss, struct snode *sdir, const char *name,
+	      struct snode **out, struct stat *st);
+int pt_mknod(struct store *ss, struct snode *sdir, const char *name,
+	     mode_t mode, dev_t rdev, const struct store_cred *cred,
+	     struct snode **out, struct stat *st);
+int pt_mkdir(struct store *ss, struct snode *sdir, const char *name,
+	     mode_t mode, const struct store_cred *cred,
+	     struct snode **out, struct stat *st);
+int pt_symlink(struct store *ss, struct snode *sdir, const char *name,
+	       const char *target, const struct store_cred *cred,
+	       struct snode **out, struct stat *st);
+int pt_link(struct store *ss, struct snode *sn, struct snode *sdir,
+	    const char *name, struct snode **out, struct stat *st);
+int pt_create(struct store *ss, struct snode *sdir, const char *name,
+	      mode_t mode, int flags, const struct store_cred *cred,
+	      struct snode **out, struct stat *st,
+	      struct store_file **f);
+int pt_tmpfile(struct store *ss, struct snode *sdir, mode_t mode,
+	       int flags, const struct store_cred *cred,
+	       struct snode **out, struct stat *st,
+	       struct store_file **f);
+int pt_unlink(struct store *ss, struct snode *sdir, const char *name);
+int pt_rmdir(struct store *ss, struct snode *sdir, const char *name);
+int pt_rename(struct store *ss, struct snode *sdir, const char *name,
+	      struct snode *snewdir, const char *newname,
+	      unsigned int flags);
+
+/* passthrough_file.c: handles and store ops. */
+int pt_file_make(struct pt_store *s, struct pt_node *n, int fd,
+		 int flags, struct store_file **out);
+int pt_open_flags(const struct pt_store *s, int flags);
+int pt_open(struct store *ss, struct snode *sn, int flags,
+	    struct store_file **f);
+ssize_t pt_read(struct store *ss, struct store_file *f, char *buf,
+		size_t size, off_t off);
+ssize_t pt_write(struct store *ss, struct store_file *sf,
+		 const char *buf, size_t size, off_t off);
+int pt_flush(struct store *ss, struct store_file *f);
+int pt_fsync(struct store *ss, struct store_file *f, bool datasync);
+int pt_fallocate(struct store *ss, struct store_file *f, int mode,
+		 off_t off, off_t len);
+off_t pt_lseek(struct store *ss, struct store_file *f, off_t off,
+	       int whence);
+void pt_release(struct store *ss, struct store_file *sf);
+int pt_opendir(struct store *ss, struct snode *sn,
+	       struct store_file **out);
+int pt_readdir(struct store *ss, struct store_file *sf, off_t off,
+	       bool plus, store_fill_fn fill, void *ctx);
+void pt_releasedir(struct store *ss, struct store_file *f);
+int pt_fsyncdir(struct store *ss, struct store_file *f, bool datasync);
+
+/* passthrough_xattr.c: store ops. */
+int pt_setxattr(struct store *ss, struct snode *sn, const char *name,
+		const char *value, size_t size, int flags);
+ssize_t pt_getxattr(struct store *ss, struct snode *sn,
+		    const char *name, char *value, size_t size);
+ssize_t pt_listxattr(struct store *ss, struct snode *sn, char *list,
+		     size_t size);
+int pt_removexattr(struct store *ss, struct snode *sn,
+		   const char *name);
+
 #endif
