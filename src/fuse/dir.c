@@ -186,15 +186,6 @@ static void mount_root_stat(struct vnode *vn, struct stat *st)
 	}
 }
 
-/*
- * Lists the children @dir had at opendir: offsets (FIRST_OFF plus an index)
- * stay valid and no name comes twice. A child removed since is left out, so
- * a removed directory lists as empty, as on a disk file system. The fts of
- * GNU find and du in Debian 12 stats a directory again by name after opening
- * it; one whose name is gone by then but which still lists entries stays in
- * its table of open directories, and the next such directory is reported as
- * a file system loop.
- */
 /* Whether @vn is the root of a volume whose store may wait on a server. */
 static bool may_block(struct vnode *vn)
 {
@@ -204,6 +195,15 @@ static bool may_block(struct vnode *vn)
 	       (view->store->caps & STORE_CAP_MAY_BLOCK);
 }
 
+/*
+ * Lists the children @dir had at opendir: offsets (FIRST_OFF plus an index)
+ * stay valid and no name comes twice. A child removed since is left out, so
+ * a removed directory lists as empty, as on a disk file system. The fts of
+ * GNU find and du in Debian 12 stats a directory again by name after opening
+ * it; one whose name is gone by then but which still lists entries stays in
+ * its table of open directories, and the next such directory is reported as
+ * a file system loop.
+ */
 static int readdir_virtual(struct dirbuf *db, struct vnode *dir,
 			   struct fhandle *fh, off_t off)
 {
