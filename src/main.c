@@ -54,6 +54,7 @@ struct options {
 	char *field_validation;
 	char *node_name;
 	char *passthrough;		/* "on" or "off" */
+	char *memory_medium;		/* "tmpfs" or "daemon" */
 	int show_help;
 	int show_version;
 	int check;
@@ -82,6 +83,7 @@ static const struct fuse_opt option_spec[] = {
 	OPT("field_validation=%s", field_validation, 0),
 	OPT("node_name=%s", node_name, 0),
 	OPT("passthrough=%s", passthrough, 0),
+	OPT("memory_medium=%s", memory_medium, 0),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -143,6 +145,13 @@ static void usage(const char *prog)
 	       "                           host (hostPath, disk emptyDir) itself, through\n"
 	       "                           FUSE passthrough, where the kernel and libfuse\n"
 	       "                           offer it (default on; see --version)\n"
+	       "    -o memory_medium=tmpfs|daemon\n"
+	       "                           where Memory emptyDirs keep their bytes: each in\n"
+	       "                           a private tmpfs of its size, mounted nowhere,\n"
+	       "                           whose files the kernel may reach through FUSE\n"
+	       "                           passthrough (the default; needs CAP_SYS_ADMIN,\n"
+	       "                           else the daemon's memory is used), or in the\n"
+	       "                           daemon's own memory\n"
 	       "\n"
 	       "podvolfs always mounts with default_permissions, and with allow_other\n"
 	       "when started as root.\n"
@@ -695,6 +704,12 @@ int main(int argc, char *argv[])
 			o.passthrough);
 		goto out_free;
 	}
+	if (o.memory_medium && strcmp(o.memory_medium, "tmpfs") &&
+	    strcmp(o.memory_medium, "daemon")) {
+		fprintf(stderr, "podvolfs: -o memory_medium=%s: say tmpfs or daemon\n",
+			o.memory_medium);
+		goto out_free;
+	}
 	if (!o.state)
 		o.state = strdup("/var/lib/podvolfs");
 	if (!o.state || resolve_paths(&o, source, state))
@@ -702,6 +717,8 @@ int main(int argc, char *argv[])
 	ccfg.source = source;
 	ccfg.state_dir = state;
 	ccfg.hostpath_cache = o.hostpath_cache;
+	ccfg.memory_tmpfs = !o.memory_medium ||
+			    !strcmp(o.memory_medium, "tmpfs");
 	ccfg.allow_local_git = o.allow_local_git;
 	ccfg.git_timeout = o.git_timeout;
 	ccfg.field_validation = fields;
@@ -725,6 +742,7 @@ out_free:
 	free(o.field_validation);
 	free(o.node_name);
 	free(o.passthrough);
+	free(o.memory_medium);
 	fuse_opt_free_args(&args);
 	return status;
 }

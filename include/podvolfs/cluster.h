@@ -21,6 +21,7 @@ struct cluster_config {
 	const char *source;		/* absolute path of a file or directory */
 	const char *state_dir;		/* absolute path */
 	uint64_t memory_limit;		/* bytes; ceiling of each Memory emptyDir */
+	bool memory_tmpfs;		/* -o memory_medium=tmpfs */
 	double hostpath_cache;		/* seconds; -o hostpath_cache= */
 	bool allow_local_git;		/* -o allow_local_git */
 	double git_timeout;		/* seconds; -o git_timeout= */

@@ -91,6 +91,12 @@ const struct store_caller *store_caller(void);
 #define STORE_CAP_AS_CALLER	(1 << 0)	/* wants store_caller() set */
 /* A call may wait long for a server: listings of the tree above the store do not ask it. */
 #define STORE_CAP_MAY_BLOCK	(1 << 1)
+/*
+ * The host file system beneath the store enforces @limit itself (a private
+ * tmpfs of that size): the store counts nothing, store_used() asks the
+ * file system, and passthrough is allowed. Set with store_limit_by_fs().
+ */
+#define STORE_CAP_FS_LIMIT	(1 << 2)
 
 /* setattr's @to_set bits. */
 #define STORE_SET_MODE		(1 << 0)
@@ -229,7 +235,8 @@ struct store {
 	unsigned caps;			/* STORE_CAP_* */
 	unsigned long refs;		/* atomic; store_unref() at 0 destroys */
 	uint64_t limit;			/* bytes; 0 = none */
-	uint64_t used;			/* bytes counted against limit; atomic */
+	/* bytes counted against limit; atomic; read it with store_used() */
+	uint64_t used;
 	/*
 	 * How the kernel reaches this store's file data, as the FUSE layer
 	 * last found it when it opened a file (STORE_DATA_*); atomic.
@@ -245,7 +252,7 @@ struct store {
 #define STORE_DATA_DAEMON	0
 /*
  * FUSE passthrough: the kernel reads and writes the host file itself
- * (never on a store with a limit).
+ * (never on a store that counts its limit itself).
  */
 #define STORE_DATA_PASSTHROUGH	1
 /* The kernel refused the host file as a backing file: through the daemon. */
@@ -279,6 +286,16 @@ static inline void store_get(struct snode *n)
 {
 	n->store->ops->get(n->store, n);
 }
+
+/*
+ * Gives @s, made without a limit over a host file system that enforces
+ * @limit bytes itself, that limit for status and statfs
+ * (STORE_CAP_FS_LIMIT). Call it before the store is shared.
+ */
+void store_limit_by_fs(struct store *s, uint64_t limit);
+
+/* Bytes used against @s's limit, from the store's count or its file system. */
+uint64_t store_used(struct store *s);
 
 /*
  * Reserves @bytes against the store's limit. Returns 0 (then usage grew by

@@ -58,6 +58,8 @@ struct volume_ctx {
 	uint64_t memory_limit;		/* bytes; a Memory emptyDir's ceiling */
 	/* bytes; the pod's memory limit from its containers', or 0 */
 	uint64_t pod_memory_limit;
+	/* Memory emptyDirs on private tmpfs instances (else the RAM store) */
+	bool memory_tmpfs;
 	/* seconds a hostPath's attributes, names and pages may be cached */
 	double hostpath_cache;
 	bool allow_local_git;		/* file:// and local paths as gitRepo */

@@ -423,6 +423,7 @@ struct cluster *cluster_new(const struct cluster_config *cfg,
 	if (!c->workq)
 		goto out_errno;
 	c->memory_limit = cfg->memory_limit;
+	c->memory_tmpfs = cfg->memory_tmpfs;
 	c->hostpath_cache = cfg->hostpath_cache;
 	c->allow_local_git = cfg->allow_local_git;
 	c->git_timeout = cfg->git_timeout;

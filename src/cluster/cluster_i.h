@@ -74,6 +74,7 @@ struct cluster {
 	bool source_is_dir;		/* what SOURCE was when the daemon started */
 	struct state *state;
 	uint64_t memory_limit;
+	bool memory_tmpfs;
 	double hostpath_cache;
 	bool allow_local_git;
 	double git_timeout;

@@ -133,12 +133,11 @@ void ccontainers_print(FILE *f, const struct ccontainer *cs, size_t n,
 	}
 }
 
-static void format_limit(const struct store *s, char *used, char *limit,
+static void format_limit(struct store *s, char *used, char *limit,
 			 size_t len)
 {
 	if (s && s->limit) {
-		snprintf(used, len, "%llu", (unsigned long long)
-			 __atomic_load_n(&s->used, __ATOMIC_RELAXED));
+		snprintf(used, len, "%llu", (unsigned long long)store_used(s));
 		snprintf(limit, len, "%llu", (unsigned long long)s->limit);
 	} else {
 		snprintf(used, len, "-");
@@ -245,8 +244,7 @@ static void volume_json(FILE *f, struct volume *v, bool first)
 	json_kv(f, "state", volume_state_name(info.state));
 	if (info.store && info.store->limit)
 		fprintf(f, ",\"used\":%llu,\"limit\":%llu",
-			(unsigned long long)__atomic_load_n(&info.store->used,
-							    __ATOMIC_RELAXED),
+			(unsigned long long)store_used(info.store),
 			(unsigned long long)info.store->limit);
 	else
 		fputs(",\"used\":null,\"limit\":null", f);

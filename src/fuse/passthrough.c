@@ -17,10 +17,12 @@
  * passthrough FUSE mount), the inode's opens are served by the daemon as
  * before, and the store stops asking for its other files.
  *
- * A store with a limit (a sized emptyDir) never uses passthrough: the
- * kernel would write a shared mapping's pages into the host file's holes
- * itself, past the limit, and every open of an inode with a backing file
- * must be a passthrough open, so not even its read-only opens can.
+ * A store that counts its own limit (a sized disk emptyDir) never uses
+ * passthrough: the kernel would write a shared mapping's pages into the
+ * host file's holes itself, past the limit, and every open of an inode
+ * with a backing file must be a passthrough open, so not even its
+ * read-only opens can. A store whose file system keeps the limit (a
+ * Memory emptyDir on its private tmpfs) does use it.
  */
 #define FUSE_USE_VERSION 314
 #include <errno.h>
@@ -62,7 +64,8 @@ bool fs_passthrough_attach(struct fs *fs, fuse_req_t req, struct fnode *fn,
 	struct store *s = fn->view->store;
 	int id, err;
 
-	if (!fs->passthrough || sf->fd < 0 || s->limit)
+	if (!fs->passthrough || sf->fd < 0 ||
+	    (s->limit && !(s->caps & STORE_CAP_FS_LIMIT)))
 		return false;
 	pthread_mutex_lock(&fs->pt_lock);
 	if (!fn->backing_id) {

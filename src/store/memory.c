@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/sysinfo.h>
 
+#include "podvolfs/heap.h"
 #include "podvolfs/store.h"
 #include "memory_i.h"
 
@@ -44,6 +45,18 @@ static uint64_t node_charged(const struct mem_node *n)
 	return bytes;
 }
 
+void *mem_alloc(size_t size)
+{
+	void *p;
+
+	if (heap_short())
+		return NULL;
+	p = calloc(1, size);
+	if (!p)
+		heap_reserve_spend();
+	return p;
+}
+
 /* Returns freed heap pages to the system after a big free. */
 void mem_trim(uint64_t freed)
 {
@@ -58,7 +71,7 @@ void mem_trim(uint64_t freed)
 struct mem_node *mem_node_new(struct mem_store *ms, mode_t type,
 			      mode_t perm, const struct store_cred *cred)
 {
-	struct mem_node *n = calloc(1, sizeof(*n));
+	struct mem_node *n = mem_alloc(sizeof(*n));
 
 	if (!n)
 		return NULL;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "podvolfs/heap.h"
 #include "memory_i.h"
 
 #define CHUNK_MASK		(MEM_CHUNK_SIZE - 1)
@@ -69,7 +70,7 @@ static void **chunk_slot(struct mem_data *d, uint64_t idx)
 
 	while (idx >= radix_span(d->height)) {
 		if (d->root) {
-			struct mem_radix *r = calloc(1, sizeof(*r));
+			struct mem_radix *r = mem_alloc(sizeof(*r));
 
 			if (!r)
 				return NULL;
@@ -83,7 +84,7 @@ static void **chunk_slot(struct mem_data *d, uint64_t idx)
 		struct mem_radix *r = *slot;
 
 		if (!r) {
-			r = calloc(1, sizeof(*r));
+			r = mem_alloc(sizeof(*r));
 			if (!r)
 				return NULL;
 			*slot = r;
@@ -121,9 +122,13 @@ static int chunk_ensure(struct mem_data *d, void **slot, size_t need,
 	if (old >= need)
 		return 0;
 	cap = chunk_cap(need, old);
-	c = realloc(c, sizeof(*c) + cap);
-	if (!c)
+	if (heap_short())
 		return -ENOMEM;
+	c = realloc(c, sizeof(*c) + cap);
+	if (!c) {
+		heap_reserve_spend();
+		return -ENOMEM;
+	}
 	if (wstart > old)
 		memset(c->data + old, 0, wstart - old);
 	lo = wend > old ? wend : old;

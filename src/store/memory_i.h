@@ -235,6 +235,13 @@ static inline uint64_t data_charged(const struct mem_data *d)
 }
 
 /* memory.c: nodes. */
+/*
+ * Zeroed memory for the store's nodes and data, or NULL once the daemon's
+ * memory ran short (heap.h): the first failure spends the reserve, and
+ * until it is back nothing new is allocated.
+ */
+void *mem_alloc(size_t size);
+
 void mem_trim(uint64_t freed);
 struct mem_node *mem_node_new(struct mem_store *ms, mode_t type,
 			      mode_t perm, const struct store_cred *cred);

@@ -253,7 +253,7 @@ static int pt_statfs(struct store *ss, struct snode *sn, struct statvfs *st)
 		return fd;
 	rc = fstatvfs(fd, st) < 0 ? -errno : 0;
 	pt_fd_release(s, fd);
-	if (!rc && ss->limit)
+	if (!rc && ss->limit && !(ss->caps & STORE_CAP_FS_LIMIT))
 		store_statfs_limit(ss, st);
 	return rc;
 }

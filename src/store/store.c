@@ -58,6 +58,30 @@ void store_on_release(struct store *s, void (*fn)(void *arg), void *arg)
 	s->on_release_arg = arg;
 }
 
+void store_limit_by_fs(struct store *s, uint64_t limit)
+{
+	s->caps |= STORE_CAP_FS_LIMIT;
+	s->limit = limit;
+}
+
+uint64_t store_used(struct store *s)
+{
+	struct statvfs st;
+	struct snode *root;
+	int rc;
+
+	if (!(s->caps & STORE_CAP_FS_LIMIT))
+		return __atomic_load_n(&s->used, __ATOMIC_RELAXED);
+	rc = s->ops->root(s, &root);
+	if (rc)
+		return 0;
+	rc = s->ops->statfs(s, root, &st);
+	store_put(root);
+	if (rc || st.f_bfree > st.f_blocks)
+		return 0;
+	return (uint64_t)(st.f_blocks - st.f_bfree) * st.f_frsize;
+}
+
 int store_charge(struct store *s, uint64_t bytes)
 {
 	uint64_t used = __atomic_load_n(&s->used, __ATOMIC_RELAXED);

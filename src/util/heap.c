@@ -15,10 +15,15 @@
  * the tops of heaps below the threshold) is the new floor, so that a
  * fragmented heap is not trimmed again every second while a burst that
  * frees much is trimmed within a second of its end, or during it.
+ *
+ * The same thread keeps the reserve (heap.h): an anonymous mapping rather
+ * than a malloc block, so that spending it gives its address space and
+ * commit charge back to the system, where every arena can grow into them.
  */
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +35,12 @@
 /* Free resident memory left alone above the floor: a few request buffers. */
 #define HEAP_SLACK		(16ULL << 20)
 #define HEAP_CHECK_SECONDS	1
+#define HEAP_RESERVE		(1UL << 20)
+
+/* The reserve's mapping, or NULL; atomic. */
+static void *reserve;
+/* The reserve was spent and is not back yet; atomic. */
+static bool spent;
 
 static struct {
 	pthread_mutex_t lock;
@@ -68,6 +79,42 @@ static uint64_t heap_free_resident(void)
 	return res > used ? res - used : 0;
 }
 
+/* Maps the reserve if it is spent and the system has the memory. */
+static void reserve_take(void)
+{
+	void *p;
+
+	if (__atomic_load_n(&reserve, __ATOMIC_ACQUIRE))
+		return;
+	p = mmap(NULL, HEAP_RESERVE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return;
+	__atomic_store_n(&reserve, p, __ATOMIC_RELEASE);
+	__atomic_store_n(&spent, false, __ATOMIC_RELEASE);
+}
+
+/* Unmaps the reserve; returns whether there was one. */
+static bool reserve_drop(void)
+{
+	void *p = __atomic_exchange_n(&reserve, NULL, __ATOMIC_ACQ_REL);
+
+	if (p)
+		munmap(p, HEAP_RESERVE);
+	return p != NULL;
+}
+
+void heap_reserve_spend(void)
+{
+	if (reserve_drop())
+		__atomic_store_n(&spent, true, __ATOMIC_RELEASE);
+}
+
+bool heap_short(void)
+{
+	return __atomic_load_n(&spent, __ATOMIC_ACQUIRE);
+}
+
 static void *trimmer_main(void *arg)
 {
 	uint64_t floor = 0;
@@ -84,6 +131,7 @@ static void *trimmer_main(void *arg)
 					   &due) != ETIMEDOUT)
 			continue;
 		pthread_mutex_unlock(&trimmer.lock);
+		reserve_take();
 		spare = heap_free_resident();
 		if (spare > floor + HEAP_SLACK) {
 			malloc_trim(0);
@@ -103,6 +151,7 @@ int heap_trimmer_start(void)
 
 	if (trimmer.running)
 		return 0;
+	reserve_take();
 	trimmer.stop = false;
 	rc = pthread_create(&trimmer.thread, NULL, trimmer_main, NULL);
 	if (rc)
@@ -121,4 +170,6 @@ void heap_trimmer_stop(void)
 	pthread_mutex_unlock(&trimmer.lock);
 	pthread_join(trimmer.thread, NULL);
 	trimmer.running = false;
+	reserve_drop();
+	__atomic_store_n(&spent, false, __ATOMIC_RELEASE);
 }

@@ -2,9 +2,10 @@
  * emptydir.c - emptyDir: a directory that lives exactly as long as its pod.
  *
  * medium "" is a passthrough store over STATE/pods/<uid>/volumes/<name>, so
- * it survives a daemon restart with the same pod; medium Memory is a RAM
- * store that dies with the pod or the daemon. Both enforce sizeLimit as a
- * hard limit. A new directory gets the kubelet's modes: 0777 on disk, 01777
+ * it survives a daemon restart with the same pod; medium Memory is a
+ * passthrough store over a private tmpfs of the volume's size (or, where
+ * the daemon may not make one, a RAM store), which dies with the pod or
+ * the daemon. Both enforce sizeLimit as a hard limit. A new directory gets the kubelet's modes: 0777 on disk, 01777
  * in RAM, and with fsGroup the group and setgid bit (02777, 03777).
  */
 #include <errno.h>
@@ -13,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "podvolfs/log.h"
+#include "podvolfs/tmpfs.h"
 #include "podvolfs/volume.h"
 
 static uint64_t size_limit(const struct spec_volume *sv)
@@ -53,6 +56,44 @@ out_errno:
 	return rc;
 }
 
+/*
+ * A Memory emptyDir: a private tmpfs of @limit bytes where the daemon may
+ * make one (the kernel keeps the limit and passthrough may serve its
+ * files), else the daemon's own RAM store, which keeps the limit itself.
+ */
+static int memory_setup(const struct volume_ctx *ctx, uint64_t limit,
+			struct store **out, char *msg, size_t len)
+{
+	static bool told;
+	mode_t mode = ctx->has_fs_group ? 03777 : 01777;
+	gid_t gid = ctx->has_fs_group ? ctx->fs_group : 0;
+	int fd, rc;
+
+	if (ctx->memory_tmpfs) {
+		rc = tmpfs_private(limit, mode, gid, &fd);
+		if (!rc) {
+			*out = passthrough_store_new(fd, 0);
+			if (!*out) {
+				rc = -errno;
+				snprintf(msg, len, "cannot open the volume's tmpfs: %s",
+					 strerror(-rc));
+				return rc;
+			}
+			store_limit_by_fs(*out, limit);
+			return 0;
+		}
+		if (!__atomic_exchange_n(&told, true, __ATOMIC_RELAXED))
+			log_warn("cannot make a private tmpfs (%s): Memory emptyDirs are kept in the daemon's memory",
+				 strerror(-rc));
+	}
+	*out = memory_store_new(mode, 0, gid, limit);
+	if (!*out) {
+		snprintf(msg, len, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int emptydir_setup(const struct spec_volume *sv, const struct volume_ctx *ctx,
 		   struct store **out, char *msg, size_t len)
 {
@@ -74,14 +115,7 @@ int emptydir_setup(const struct spec_volume *sv, const struct volume_ctx *ctx,
 		if (limit && limit < size)
 			size = limit;
 		limit = size;
-		*out = memory_store_new(ctx->has_fs_group ? 03777 : 01777, 0,
-					ctx->has_fs_group ? ctx->fs_group : 0,
-					limit);
-		if (!*out) {
-			snprintf(msg, len, "out of memory");
-			return -ENOMEM;
-		}
-		return 0;
+		return memory_setup(ctx, limit, out, msg, len);
 	}
 	if (medium[0]) {
 		snprintf(msg, len, "unknown storage medium \"%s\"", medium);

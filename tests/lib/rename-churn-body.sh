@@ -34,7 +34,8 @@ spec:
   - name: data
     $spec
 YAML
-_mount_podvolfs "$SRC"
+# MEMORY_MEDIUM=daemon: a Memory emptyDir in the daemon's own memory
+_mount_podvolfs "$SRC" ${MEMORY_MEDIUM:+-o "memory_medium=$MEMORY_MEDIUM"}
 pod=$MNT/default/churn
 # Before the fix of issue 15, 15 s gave several ESTALE on disk and hostPath.
 "$HELPERS/rename-churn" 15 "$pod/containers/writer/data" "$pod/volumes/data" \

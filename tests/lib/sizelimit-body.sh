@@ -2,7 +2,8 @@
 . "$REPO/tests/lib/pods.sh"
 
 emptydir_pod capped "$MEDIUM" 10Mi
-_mount_podvolfs "$SRC"
+# MEMORY_MEDIUM=daemon: a Memory emptyDir in the daemon's own memory
+_mount_podvolfs "$SRC" ${MEMORY_MEDIUM:+-o "memory_medium=$MEMORY_MEDIUM"}
 d=$(vol capped data)
 limit=10485760
 

@@ -95,7 +95,8 @@ hostPath)
 	_fail "unknown KIND '$KIND'"
 	;;
 esac
-_mount_podvolfs "$SRC"
+# MEMORY_MEDIUM=daemon: a Memory emptyDir in the daemon's own memory
+_mount_podvolfs "$SRC" ${MEMORY_MEDIUM:+-o "memory_medium=$MEMORY_MEDIUM"}
 v=$(vol stress data)
 pid=$(_podvolfs_pid)
 

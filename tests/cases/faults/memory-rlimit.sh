@@ -2,10 +2,11 @@
 # TIMEOUT: 90
 # The daemon's memory runs out (RLIMIT_AS 256 MiB, and one malloc arena so
 # that what is left is predictable) under a Memory emptyDir without
-# sizeLimit, whose memory_limit is far above. A writer gets ENOMEM
-# (or ENOSPC), never EIO, and what was written stays whole; small files,
-# the status file and other volumes get ENOMEM at worst while memory is
-# short and work again once a file is removed. Stopping a daemon that is
+# sizeLimit, whose memory_limit is far above, kept in the daemon's own
+# memory (-o memory_medium=daemon; a private tmpfs is not the daemon's).
+# A writer gets ENOMEM (or ENOSPC), never EIO, and what was written stays
+# whole; small files, the status file and other volumes get ENOMEM at
+# worst while memory is short and work again once a file is removed. Stopping a daemon that is
 # out of memory is a clean exit: glibc, which loads its unwinder at the
 # first pthread_cancel and aborts when it cannot, used to abort it there.
 . "$REPO/tests/lib/common.sh"
@@ -33,7 +34,7 @@ spec:
 EOF
 # libfuse says so when it cannot start another worker thread
 _allow_log 'fuse: error creating thread: (Resource temporarily unavailable|Cannot allocate memory)'
-PODVOLFS_WRAPPER="env MALLOC_ARENA_MAX=1 prlimit --as=$((256 << 20)) --" _mount_podvolfs "$SRC"
+PODVOLFS_WRAPPER="env MALLOC_ARENA_MAX=1 prlimit --as=$((256 << 20)) --" _mount_podvolfs "$SRC" -o memory_medium=daemon
 d=$(vol mem ram)
 s=$MNT/default/mem/status
 "$HELPERS/fill" "$d/keep" 64K >/dev/null
@@ -89,7 +90,10 @@ short read "$d/keep"
 # room again
 _wait_for "rm -f '$d/big'" 10 || _fail "cannot remove the file that filled memory"
 rm -f "$d"/big.*
-"$HELPERS/fill" "$d/after" 1M >/dev/null
+# the store frees a removed file's pages once the kernel forgets its inode,
+# a FORGET that may come after the unlink has returned
+_wait_for '"$HELPERS/fill" "$d/after" 1M >/dev/null 2>&1' 10 ||
+	_fail "no room for 1 MiB after the files were removed"
 for i in $(seq 20); do
 	echo "$i" >"$d/small$i"
 done

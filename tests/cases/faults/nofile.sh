@@ -4,7 +4,8 @@
 # a disk emptyDir or a hostPath holds one of the daemon's descriptors: once
 # they are all taken, what needs one more fails with ENFILE, a limit outside
 # the caller (EMFILE would blame the caller's own), and the log says why;
-# a Memory emptyDir and the status file, which need none, go on working. A
+# a Memory emptyDir kept in the daemon's memory (-o memory_medium=daemon)
+# and the status file, which need none, go on working. A
 # manifest added meanwhile cannot be read then: the log says so, nothing
 # changes, and it is read once descriptors are free again. Closing the
 # files brings everything back, with every byte in place.
@@ -33,7 +34,7 @@ spec:
     hostPath:
       path: $host
 EOF
-PODVOLFS_WRAPPER="prlimit --nofile=64:64 --" _mount_podvolfs "$SRC"
+PODVOLFS_WRAPPER="prlimit --nofile=64:64 --" _mount_podvolfs "$SRC" -o memory_medium=daemon
 v=$MNT/default/files/volumes
 for i in $(seq 100); do
 	echo "file $i" >"$v/disk/f$i" || _fail "writing file $i"
