@@ -20,7 +20,7 @@
 # unmounts anything, stops every server still running on any exit.
 
 # the systems pgbench runs on; the others show no pgbench cell
-PG_SYSTEMS=" native pvf-host pvf-disk pvf-host-off pvf-disk-off pvf-mem tmpfs "
+PG_SYSTEMS=" native pvf-host pvf-disk pvf-sized pvf-host-off pvf-disk-off pvf-mem tmpfs "
 PG_PORT=5432
 # the bin directory of the newest PostgreSQL installed, or empty
 PG_BIN=

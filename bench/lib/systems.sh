@@ -100,10 +100,12 @@ sys_rclone() {
 	SYS_TITLE[rclone]="rclone :memory:"
 }
 
-# One daemon, one pod, three volumes: a hostPath, a disk emptyDir and a
-# Memory emptyDir, as systems pvf-host, pvf-disk and pvf-mem. With $1
-# "off", a second daemon with -o passthrough=off and no Memory volume (its
-# data goes through the daemon anyway), as pvf-host-off and pvf-disk-off;
+# One daemon, one pod, four volumes: a hostPath, a disk emptyDir, a disk
+# emptyDir with a sizeLimit (1Ti, far above what is written: every write
+# is counted, none refused) and a Memory emptyDir, as systems pvf-host,
+# pvf-disk, pvf-sized and pvf-mem. With $1 "off", a second daemon with
+# -o passthrough=off and neither the sized nor the Memory volume (their
+# data takes the same path either way), as pvf-host-off and pvf-disk-off;
 # with $2 set, the first daemon's -o passthrough=$2. The hostPath column is
 # used only when the daemon says the volume is Ready.
 sys_podvolfs() {
@@ -111,7 +113,7 @@ sys_podvolfs() {
 	local m=$W/$id/mnt vols=$W/$id/mnt/bench/bench/volumes status=$W/$id/mnt/bench/bench/status
 
 	[ -z "$1" ] || pt=,passthrough=off
-	[ -n "$1" ] || mem=$'  - name: mem\n    emptyDir:\n      medium: Memory'
+	[ -n "$1" ] || mem=$'  - name: sized\n    emptyDir:\n      sizeLimit: 1Ti\n  - name: mem\n    emptyDir:\n      medium: Memory'
 	mkdir -p "$W/$id/src" "$W/$id/state" "$W/$id/host" "$m"
 	cat >"$W/$id/src/bench.yaml" <<-EOF
 		apiVersion: v1
@@ -138,10 +140,10 @@ sys_podvolfs() {
 	MOUNTS+=("$m")
 	wait_mounted "$m" fuse.podvolfs || return 1
 	for _ in $(seq 250); do
-		[ -d "$vols/disk" ] && { [ -n "$1" ] || [ -d "$vols/mem" ]; } && break
+		[ -d "$vols/disk" ] && { [ -n "$1" ] || { [ -d "$vols/mem" ] && [ -d "$vols/sized" ]; }; } && break
 		sleep 0.02
 	done
-	[ -d "$vols/disk" ] && { [ -n "$1" ] || [ -d "$vols/mem" ]; } || {
+	[ -d "$vols/disk" ] && { [ -n "$1" ] || { [ -d "$vols/mem" ] && [ -d "$vols/sized" ]; }; } || {
 		echo "bench: podvolfs did not make the bench pod's volumes" >&2
 		return 1
 	}
@@ -155,6 +157,9 @@ sys_podvolfs() {
 	SYS_TITLE[pvf-disk$sfx]="podvolfs emptyDir${1:+, passthrough=off}"
 	SYS_STATUS[pvf-disk$sfx]=$status SYS_VOL[pvf-disk$sfx]=disk
 	[ -n "$1" ] && return 0
+	SYS_DIR[pvf-sized]=$vols/sized
+	SYS_TITLE[pvf-sized]="podvolfs emptyDir, sizeLimit"
+	SYS_STATUS[pvf-sized]=$status SYS_VOL[pvf-sized]=sized
 	SYS_DIR[pvf-mem]=$vols/mem
 	SYS_TITLE[pvf-mem]="podvolfs emptyDir Memory"
 	SYS_STATUS[pvf-mem]=$status SYS_VOL[pvf-mem]=mem
