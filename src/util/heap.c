@@ -23,10 +23,10 @@
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
-#include <sys/mman.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 

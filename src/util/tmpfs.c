@@ -5,7 +5,6 @@
  * daemon dies.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <sys/mount.h>

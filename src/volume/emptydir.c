@@ -5,8 +5,9 @@
  * it survives a daemon restart with the same pod; medium Memory is a
  * passthrough store over a private tmpfs of the volume's size (or, where
  * the daemon may not make one, a RAM store), which dies with the pod or
- * the daemon. Both enforce sizeLimit as a hard limit. A new directory gets the kubelet's modes: 0777 on disk, 01777
- * in RAM, and with fsGroup the group and setgid bit (02777, 03777).
+ * the daemon. Both enforce sizeLimit as a hard limit. A new directory gets
+ * the kubelet's modes: 0777 on disk, 01777 in RAM, and with fsGroup the
+ * group and setgid bit (02777, 03777).
  */
 #include <errno.h>
 #include <stdio.h>
