@@ -6,9 +6,11 @@
 # memory (-o memory_medium=daemon; a private tmpfs is not the daemon's).
 # A writer gets ENOMEM (or ENOSPC), never EIO, and what was written stays
 # whole; small files, the status file and other volumes get ENOMEM at
-# worst while memory is short and work again once a file is removed. Stopping a daemon that is
-# out of memory is a clean exit: glibc, which loads its unwinder at the
-# first pthread_cancel and aborts when it cannot, used to abort it there.
+# worst while memory is short and work again once a file is removed (the
+# daemon's reserve, util/heap.c, lets libfuse take the FORGETs that free
+# it). Stopping a daemon that is out of memory is a clean exit: glibc,
+# which loads its unwinder at the first pthread_cancel and aborts when it
+# cannot, used to abort it there.
 . "$REPO/tests/lib/common.sh"
 . "$REPO/tests/lib/pods.sh"
 _require_cmd prlimit
