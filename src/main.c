@@ -34,6 +34,7 @@
 #include "podvolfs/heap.h"
 #include "podvolfs/json.h"
 #include "podvolfs/log.h"
+#include "podvolfs/mountinfo.h"
 #include "podvolfs/quantity.h"
 #include "podvolfs/spec.h"
 #include "podvolfs/volume.h"
@@ -334,38 +335,25 @@ static int run_loop(struct fuse_session *se, struct fuse_cmdline_opts *cmd,
 	return rc;
 }
 
-/*
- * The last mount at @mountpoint in mountinfo: its device numbers and its
- * file system type ("fuse.podvolfs"). Returns false when there is none.
- * "\040" and the like in a mount point never match: such paths are not
- * looked for.
- */
-static bool last_mount_at(const char *mountpoint, unsigned *maj,
-			  unsigned *min, char *fstype, size_t len)
-{
-	char dev[32], where[PATH_MAX + 1], type[64];
-	char *line = NULL, *sep;
-	size_t cap = 0;
-	bool found = false;
-	FILE *f;
+/* The last mount at a mount point (the one on top): its device and type. */
+struct mount_at {
+	const char *mountpoint;
+	unsigned maj, min;
+	char fstype[64];
+	bool found;
+};
 
-	f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return false;
-	while (getline(&line, &cap, f) > 0) {
-		if (sscanf(line, "%*s %*s %31s %*s %4096s", dev, where) != 2 ||
-		    strcmp(where, mountpoint) ||
-		    sscanf(dev, "%u:%u", maj, min) != 2)
-			continue;
-		sep = strstr(line, " - ");
-		if (!sep || sscanf(sep + 3, "%63s", type) != 1)
-			continue;
-		snprintf(fstype, len, "%s", type);
-		found = true;
+static int mount_at_fn(const struct mountinfo *m, void *arg)
+{
+	struct mount_at *at = arg;
+
+	if (!strcmp(m->mount_point, at->mountpoint)) {
+		at->maj = m->major;
+		at->min = m->minor;
+		snprintf(at->fstype, sizeof(at->fstype), "%s", m->fstype);
+		at->found = true;
 	}
-	free(line);
-	fclose(f);
-	return found;
+	return 0;
 }
 
 /*
@@ -378,15 +366,15 @@ static bool last_mount_at(const char *mountpoint, unsigned *maj,
  */
 static void widen_readahead(const char *mountpoint, unsigned kib)
 {
-	unsigned maj, min;
-	char path[64], type[64];
+	struct mount_at at = { .mountpoint = mountpoint };
+	char path[64];
 	FILE *f;
 
 	/* the last mount at @mountpoint is ours */
-	if (!last_mount_at(mountpoint, &maj, &min, type, sizeof(type)))
+	if (mountinfo_each(mount_at_fn, &at) || !at.found)
 		return;
 	snprintf(path, sizeof(path), "/sys/class/bdi/%u:%u/read_ahead_kb",
-		 maj, min);
+		 at.maj, at.min);
 	f = fopen(path, "we");
 	if (!f)
 		return;
@@ -419,14 +407,13 @@ static int fusermount_detach(const char *mountpoint)
  */
 static void detach_dead_mount(const char *mountpoint)
 {
-	unsigned maj, min;
+	struct mount_at at = { .mountpoint = mountpoint };
 	struct statfs sf;
-	char type[64];
 
 	/* statfs always asks the daemon: a stat may be answered from cache */
 	if (statfs(mountpoint, &sf) == 0 || errno != ENOTCONN ||
-	    !last_mount_at(mountpoint, &maj, &min, type, sizeof(type)) ||
-	    strcmp(type, "fuse.podvolfs"))
+	    mountinfo_each(mount_at_fn, &at) || !at.found ||
+	    strcmp(at.fstype, "fuse.podvolfs"))
 		return;
 	if (umount2(mountpoint, MNT_DETACH) == 0 ||
 	    (errno == EPERM && fusermount_detach(mountpoint) == 0))

@@ -57,9 +57,6 @@ struct ctl_mount {
  */
 int ctl_find_mount(const char *want, struct ctl_mount *m);
 
-/* Unescapes mountinfo's octal escapes ("\040") in place. */
-void ctl_unescape_mountinfo(char *s);
-
 /* ---- YAML and JSON nodes (node.c) ---- */
 
 /* Reads the JSON or YAML file @path into @doc. Returns 0 or -errno. */

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "ctl.h"
+#include "podvolfs/mountinfo.h"
 
 #define MAX_MOUNTS 64
 
@@ -23,75 +24,35 @@ struct found {
 	char *source;
 };
 
-void ctl_unescape_mountinfo(char *s)
+struct mounts {
+	struct found *list;
+	size_t n, max;
+};
+
+/* Takes each fuse.podvolfs mount, until the list is full. */
+static int take_mount(const struct mountinfo *m, void *arg)
 {
-	char *out = s;
+	struct mounts *ms = arg;
+	struct found *f = &ms->list[ms->n];
 
-	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
-					(s[3] - '0'));
-			s += 4;
-		} else {
-			*out++ = *s++;
-		}
-	}
-	*out = '\0';
-}
-
-/* Field @i (0-based, space separated) of @line, or NULL. */
-static char *field(char *line, unsigned i)
-{
-	char *save = NULL, *tok = strtok_r(line, " \n", &save);
-
-	while (tok && i--)
-		tok = strtok_r(NULL, " \n", &save);
-	return tok;
-}
-
-/* One mountinfo line: a fuse.podvolfs mount, into @f. */
-static bool parse_line(char *line, struct found *f)
-{
-	char *sep = strstr(line, " - ");
-	char *type, *source, *mnt;
-
-	if (!sep)
-		return false;
-	*sep = '\0';
-	type = field(sep + 3, 0);
-	if (!type || strcmp(type, "fuse.podvolfs"))
-		return false;
-	source = field(sep + 3 + strlen(type) + 1, 0);
-	mnt = field(line, 4);
-	if (!source || !mnt)
-		return false;
-	ctl_unescape_mountinfo(source);
-	ctl_unescape_mountinfo(mnt);
-	f->mnt = strdup(mnt);
-	f->source = strdup(source);
+	if (strcmp(m->fstype, "fuse.podvolfs"))
+		return 0;
+	f->mnt = strdup(m->mount_point);
+	f->source = strdup(m->source);
 	if (!f->mnt || !f->source) {
 		free(f->mnt);
 		free(f->source);
-		return false;
+		return 0;
 	}
-	return true;
+	return ++ms->n == ms->max;
 }
 
 static size_t read_mounts(struct found *list, size_t max)
 {
-	char *line = NULL;
-	size_t cap = 0, n = 0;
-	FILE *f = fopen("/proc/self/mountinfo", "re");
+	struct mounts ms = { .list = list, .max = max };
 
-	if (!f)
-		return 0;
-	while (n < max && getline(&line, &cap, f) > 0)
-		if (parse_line(line, &list[n]))
-			n++;
-	free(line);
-	fclose(f);
-	return n;
+	mountinfo_each(take_mount, &ms);
+	return ms.n;
 }
 
 /* MNT/.podvolfs/daemon.json: the daemon's field validation, if it says so. */
