@@ -464,6 +464,7 @@ static const struct store_ops nfs_ops = {
 	.symlink = nst_symlink,
 	.link = nst_link,
 	.create = nst_create,
+	.tmpfile = nst_tmpfile,
 	.unlink = nst_unlink,
 	.rmdir = nst_rmdir,
 	.rename = nst_rename,

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/sysmacros.h>
 
 #include "nfs_store_i.h"
@@ -371,6 +372,19 @@ static struct nfs_node *open_node(struct nfs_store *s, struct nfs_node *dir,
 	return NULL;
 }
 
+/* Notes that @n, open, is named only @hidden in @dir: removed at its last close. */
+static void keep_hidden(struct nfs_store *s, struct nfs_node *dir,
+			const char *hidden, struct nfs_node *n)
+{
+	pthread_mutex_lock(&s->lock);
+	n->silly_name = strdup(hidden);
+	if (n->silly_name) {
+		n->silly_dir = dir;
+		dir->refs++;
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
 /* Renames @n (named @name in @dir and open) to a hidden name, removed at last close. */
 static int silly_rename(struct nfs_store *s, struct nfs_node *dir,
 			const char *name, struct nfs_node *n)
@@ -383,16 +397,9 @@ static int silly_rename(struct nfs_store *s, struct nfs_node *dir,
 		 (unsigned long long)n->base.ino, ++s->silly_seq & 0xffff);
 	pthread_mutex_unlock(&s->lock);
 	rc = rename_raw(s, dir, name, dir, silly);
-	if (rc)
-		return rc;
-	pthread_mutex_lock(&s->lock);
-	n->silly_name = strdup(silly);
-	if (n->silly_name) {
-		n->silly_dir = dir;
-		dir->refs++;
-	}
-	pthread_mutex_unlock(&s->lock);
-	return 0;
+	if (rc == 0)
+		keep_hidden(s, dir, silly, n);
+	return rc;
 }
 
 static int remove_raw(struct nfs_store *s, struct nfs_node *dir,
@@ -425,6 +432,38 @@ int nst_unlink(struct store *st, struct snode *dir, const char *name)
 		return rc;
 	}
 	return remove_raw(s, NFS_NODE(dir), name);
+}
+
+/*
+ * O_TMPFILE: NFS has no unnamed files, so the file is made under a hidden
+ * name of its own, as a file removed while open is kept (silly_rename()),
+ * and counts one link less: link() names it, and the hidden name goes at
+ * its last close. A name another client took is tried again.
+ */
+int nst_tmpfile(struct store *st, struct snode *dir, mode_t mode, int flags,
+		const struct store_cred *cred, struct snode **out,
+		struct stat *stat, struct store_file **f)
+{
+	struct nfs_store *s = (struct nfs_store *)st;
+	char hidden[64];
+	uint64_t r;
+	int rc, tries = 0;
+
+	(void)flags;
+	do {
+		if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+			return -errno;
+		snprintf(hidden, sizeof(hidden), ".podvolfs-tmpfile-%016llx",
+			 (unsigned long long)r);
+		rc = nst_create(st, dir, hidden, mode, O_EXCL, cred, out, stat,
+				f);
+	} while (rc == -EEXIST && ++tries < 4);
+	if (rc)
+		return rc;
+	keep_hidden(s, NFS_NODE(dir), hidden, NFS_NODE(*out));
+	if (stat->st_nlink)
+		stat->st_nlink--;
+	return 0;
 }
 
 void nst_file_closed(struct nfs_store *s, struct nfs_node *n)

@@ -127,6 +127,9 @@ int nst_create(struct store *st, struct snode *dir, const char *name,
 	       mode_t mode, int flags, const struct store_cred *cred,
 	       struct snode **out, struct stat *stat,
 	       struct store_file **f);
+int nst_tmpfile(struct store *st, struct snode *dir, mode_t mode, int flags,
+		const struct store_cred *cred, struct snode **out,
+		struct stat *stat, struct store_file **f);
 int nst_unlink(struct store *st, struct snode *dir, const char *name);
 int nst_rmdir(struct store *st, struct snode *dir, const char *name);
 int nst_rename(struct store *st, struct snode *dir, const char *name,
