@@ -97,6 +97,11 @@ const struct store_caller *store_caller(void);
  * file system, and passthrough is allowed. Set with store_limit_by_fs().
  */
 #define STORE_CAP_FS_LIMIT	(1 << 2)
+/*
+ * Files are host files the store opens (store_file.fd), which FUSE
+ * passthrough can hand to the kernel.
+ */
+#define STORE_CAP_HOST_FILES	(1 << 3)
 
 /* setattr's @to_set bits. */
 #define STORE_SET_MODE		(1 << 0)
@@ -248,7 +253,10 @@ struct store {
 };
 
 /* struct store's @data_path. */
-/* Every read and write goes through the daemon (no host fd, or passthrough off). */
+/*
+ * No file opened yet, or every read and write goes through the daemon (no
+ * host fd, or passthrough off).
+ */
 #define STORE_DATA_DAEMON	0
 /*
  * FUSE passthrough: the kernel reads and writes the host file itself
@@ -258,7 +266,25 @@ struct store {
 /* The kernel refused the host file as a backing file: through the daemon. */
 #define STORE_DATA_REFUSED	2
 
-/* A word for @s's data_path, for status: "passthrough", "daemon"... */
+/*
+ * Tells the store layer whether the mount passes file data through (the
+ * kernel offered FUSE passthrough and the daemon took it); false until
+ * the FUSE layer says so.
+ */
+void store_passthrough_set(bool on);
+
+/*
+ * Whether the kernel may read and write @s's files itself: the mount
+ * passes data through, @s's files are host files, and no limit of its
+ * own needs to see each write (a file system that keeps it may).
+ */
+bool store_may_passthrough(const struct store *s);
+
+/*
+ * A word for @s's data path, for status: "passthrough", "daemon" or
+ * "daemon-refused"; before any file was opened, the path its opens are to
+ * take.
+ */
 const char *store_data_path_name(const struct store *s);
 
 /* Takes one more reference to the store. Can't fail. */

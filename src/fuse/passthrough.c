@@ -56,6 +56,7 @@ void fs_passthrough_init(struct fs *fs, struct fuse_conn_info *conn)
 	conn->max_backing_stack_depth = 0;
 	conn->want |= FUSE_CAP_PASSTHROUGH;
 	fs->passthrough = true;
+	store_passthrough_set(true);
 }
 
 bool fs_passthrough_attach(struct fs *fs, fuse_req_t req, struct fnode *fn,
@@ -64,8 +65,7 @@ bool fs_passthrough_attach(struct fs *fs, fuse_req_t req, struct fnode *fn,
 	struct store *s = fn->view->store;
 	int id, err;
 
-	if (!fs->passthrough || sf->fd < 0 ||
-	    (s->limit && !(s->caps & STORE_CAP_FS_LIMIT)))
+	if (!fs->passthrough || sf->fd < 0 || !store_may_passthrough(s))
 		return false;
 	pthread_mutex_lock(&fs->pt_lock);
 	if (!fn->backing_id) {

@@ -347,6 +347,7 @@ struct store *passthrough_store_new(int root_fd, uint64_t limit)
 	s->base.ops = &pt_ops;
 	s->base.refs = 1;
 	s->base.limit = limit;
+	s->base.caps = STORE_CAP_HOST_FILES;
 	s->root_fd = root_fd;
 	s->acct = limit > 0;
 	/* setfsuid(-1) fails and returns the current fsuid: a pure query. */

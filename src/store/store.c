@@ -20,6 +20,20 @@ const struct store_caller *store_caller(void)
 	return current_caller;
 }
 
+static bool passthrough_on;
+
+void store_passthrough_set(bool on)
+{
+	__atomic_store_n(&passthrough_on, on, __ATOMIC_RELAXED);
+}
+
+bool store_may_passthrough(const struct store *s)
+{
+	return __atomic_load_n(&passthrough_on, __ATOMIC_RELAXED) &&
+	       (s->caps & STORE_CAP_HOST_FILES) &&
+	       (!s->limit || (s->caps & STORE_CAP_FS_LIMIT));
+}
+
 const char *store_data_path_name(const struct store *s)
 {
 	switch (__atomic_load_n(&s->data_path, __ATOMIC_RELAXED)) {
@@ -28,7 +42,7 @@ const char *store_data_path_name(const struct store *s)
 	case STORE_DATA_REFUSED:
 		return "daemon-refused";
 	default:
-		return "daemon";
+		return store_may_passthrough(s) ? "passthrough" : "daemon";
 	}
 }
 

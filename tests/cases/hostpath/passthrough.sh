@@ -65,13 +65,15 @@ v=$p/volumes/host
 e=$p/volumes/disk
 s=$p/volumes/sized
 
-# the kernel may not offer passthrough (before Linux 6.9)
+# the kernel may not offer passthrough (before Linux 6.9); status names
+# each volume's data path before any file is opened
 head -c 65536 /dev/urandom >"$TMPD/data"
-cp "$TMPD/data" "$v/probe"
 [ "$(vol_field pt host data)" = passthrough ] ||
 	{ grep -q 'offers no FUSE passthrough' "$log" &&
 		_notrun "the kernel offers no FUSE passthrough"; } ||
 	_fail "hostPath data path: $(cat "$p/status")"
+_assert_eq "$(vol_field pt disk data) $(vol_field pt sized data)" \
+	"passthrough daemon" "disk and sized emptyDir data paths before any open"
 
 mark_writes
 cp "$TMPD/data" "$v/f" && cp "$TMPD/data" "$e/f"
