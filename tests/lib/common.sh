@@ -28,6 +28,8 @@
 #                              listed with its package in tests/lib/deps
 #   _require_root              skip unless running as root
 #   _require_fuse              skip unless /dev/fuse and fusermount3 exist
+#   _libfuse_at_least VERSION  true if $PODVOLFS was built with libfuse
+#                              VERSION (such as 3.17) or later
 #   _fail MSG                  fail the case now
 #   _assert_eq ACTUAL EXPECTED MSG
 #   _assert_errno ERRNO [--as UID[:GID]] OP ARGS...
@@ -171,6 +173,13 @@ _require_root() {
 _require_fuse() {
 	[ -c /dev/fuse ] || _notrun "no /dev/fuse"
 	_require_cmd fusermount3
+}
+
+_libfuse_at_least() {
+	local built
+
+	built=$("$PODVOLFS" --version | sed -n 's/.*(libfuse \([0-9]*\.[0-9]*\).*/\1/p')
+	[ -n "$built" ] && [ "$(printf '%s\n' "$1" "$built" | sort -V | head -1)" = "$1" ]
 }
 
 _assert_eq() {

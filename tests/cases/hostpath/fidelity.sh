@@ -48,8 +48,7 @@ ino=$(stat -c %i "$v/owned")
 echo 2 >/proc/sys/vm/drop_caches
 _assert_eq "$(stat -c %i "$v/owned")" "$ino" "inode after the kernel forgot it"
 
-fuse=$("$PODVOLFS" --version | sed -n 's/.*(libfuse \([0-9]*\.[0-9]*\).*/\1/p')
 want=EOPNOTSUPP
-[ "$(printf '%s\n' 3.17 "$fuse" | sort -V | head -1)" != 3.17 ] || want=0
+! _libfuse_at_least 3.17 || want=0
 _assert_eq "$("$HELPERS/hostpath-probe" tmpfile "$v")" $want "O_TMPFILE"
 _umount_podvolfs

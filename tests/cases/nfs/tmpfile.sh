@@ -9,8 +9,7 @@
 . "$REPO/tests/lib/nfs.sh"
 
 _require_root
-fuse=$("$PODVOLFS" --version | sed -n 's/.*(libfuse \([0-9]*\.[0-9]*\).*/\1/p')
-[ "$(printf '%s\n' 3.17 "$fuse" | sort -V | head -1)" = 3.17 ] ||
+_libfuse_at_least 3.17 ||
 	_notrun "the tmpfile op needs libfuse 3.17: $("$PODVOLFS" --version)"
 
 nfs_server_setup
