@@ -61,8 +61,6 @@ struct fs {
 	bool notifier_running;		/* notify_lock */
 	bool notify_stop;		/* no new notifier; notify_lock */
 	pthread_t notifier;
-	/* FUSE passthrough was agreed with the kernel at init */
-	bool passthrough;
 	pthread_mutex_t pt_lock;	/* fnodes' backing ids; a leaf */
 	/* the daemon clears set-id bits (killpriv.c); set at init */
 	bool killpriv;
@@ -133,13 +131,16 @@ struct store_file;
 mode_t fs_killpriv_bits(struct fuse_req *req, const struct stat *st,
 			bool chown);
 
-/* At init: asks for passthrough when configured and offered (fs->passthrough). */
+/*
+ * At init: asks for passthrough when configured and offered, and tells
+ * the store layer (store_passthrough_set()).
+ */
 void fs_passthrough_init(struct fs *fs, struct fuse_conn_info *conn);
 
 /*
  * Makes the open @fi of @fn (a view's node, @sf its store handle) a
- * passthrough open when the kernel agreed to passthrough and the store
- * gave a host fd and has no limit: sets @fi's backing_id and clears
+ * passthrough open when the store gave a host fd and
+ * store_may_passthrough() allows it: sets @fi's backing_id and clears
  * keep_cache. Returns true when it did; the handle must then call
  * fs_passthrough_detach() once, when released. Call before the reply.
  */

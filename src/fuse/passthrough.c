@@ -42,7 +42,6 @@ const char *fs_passthrough_built(void)
 
 void fs_passthrough_init(struct fs *fs, struct fuse_conn_info *conn)
 {
-	fs->passthrough = false;
 	if (!fs->cfg.passthrough)
 		return;
 	if (!(conn->capable & FUSE_CAP_PASSTHROUGH)) {
@@ -55,7 +54,6 @@ void fs_passthrough_init(struct fs *fs, struct fuse_conn_info *conn)
 	 */
 	conn->max_backing_stack_depth = 0;
 	conn->want |= FUSE_CAP_PASSTHROUGH;
-	fs->passthrough = true;
 	store_passthrough_set(true);
 }
 
@@ -65,7 +63,7 @@ bool fs_passthrough_attach(struct fs *fs, fuse_req_t req, struct fnode *fn,
 	struct store *s = fn->view->store;
 	int id, err;
 
-	if (!fs->passthrough || sf->fd < 0 || !store_may_passthrough(s))
+	if (sf->fd < 0 || !store_may_passthrough(s))
 		return false;
 	pthread_mutex_lock(&fs->pt_lock);
 	if (!fn->backing_id) {
@@ -118,8 +116,7 @@ const char *fs_passthrough_built(void)
 
 void fs_passthrough_init(struct fs *fs, struct fuse_conn_info *conn)
 {
-	(void)conn;
-	fs->passthrough = false;
+	(void)fs, (void)conn;
 }
 
 bool fs_passthrough_attach(struct fs *fs, fuse_req_t req, struct fnode *fn,
