@@ -372,8 +372,11 @@ static struct nfs_node *open_node(struct nfs_store *s, struct nfs_node *dir,
 	return NULL;
 }
 
-/* Notes that @n, open, is named only @hidden in @dir: removed at its last close. */
-static void keep_hidden(struct nfs_store *s, struct nfs_node *dir,
+/*
+ * Notes that @n, open, is named only @hidden in @dir: removed at its last
+ * close. Returns false when out of memory (nothing noted).
+ */
+static bool keep_hidden(struct nfs_store *s, struct nfs_node *dir,
 			const char *hidden, struct nfs_node *n)
 {
 	pthread_mutex_lock(&s->lock);
@@ -383,6 +386,7 @@ static void keep_hidden(struct nfs_store *s, struct nfs_node *dir,
 		dir->refs++;
 	}
 	pthread_mutex_unlock(&s->lock);
+	return n->silly_name != NULL;
 }
 
 /* Renames @n (named @name in @dir and open) to a hidden name, removed at last close. */
@@ -460,7 +464,12 @@ int nst_tmpfile(struct store *st, struct snode *dir, mode_t mode, int flags,
 	} while (rc == -EEXIST && ++tries < 4);
 	if (rc)
 		return rc;
-	keep_hidden(s, NFS_NODE(dir), hidden, NFS_NODE(*out));
+	if (!keep_hidden(s, NFS_NODE(dir), hidden, NFS_NODE(*out))) {
+		nst_release(st, *f);
+		store_put(*out);
+		remove_raw(s, NFS_NODE(dir), hidden);
+		return -ENOMEM;
+	}
 	if (stat->st_nlink)
 		stat->st_nlink--;
 	return 0;
