@@ -30,6 +30,10 @@
 #   _require_fuse              skip unless /dev/fuse and fusermount3 exist
 #   _libfuse_at_least VERSION  true if $PODVOLFS was built with libfuse
 #                              VERSION (such as 3.17) or later
+#   _tmpfile_hold DIR BYTES    an unnamed file of BYTES in DIR (tests/
+#                              helpers/tmpfile.c), written and held open
+#                              until _tmpfile_close, which fails unless
+#                              the helper ends well
 #   _fail MSG                  fail the case now
 #   _assert_eq ACTUAL EXPECTED MSG
 #   _assert_errno ERRNO [--as UID[:GID]] OP ARGS...
@@ -180,6 +184,23 @@ _libfuse_at_least() {
 
 	built=$("$PODVOLFS" --version | sed -n 's/.*(libfuse \([0-9]*\.[0-9]*\).*/\1/p')
 	[ -n "$built" ] && [ "$(printf '%s\n' "$1" "$built" | sort -V | head -1)" = "$1" ]
+}
+
+_tmpfile_hold() {
+	mkfifo "$TMPD/tmpfile-go"
+	"$HELPERS/tmpfile" "$1" "$2" --hold <"$TMPD/tmpfile-go" >"$TMPD/tmpfile-out" &
+	_TMPFILE_PID=$!
+	exec 5>"$TMPD/tmpfile-go"
+	_wait_for "grep -qx ready '$TMPD/tmpfile-out'" ||
+		_fail "the unnamed file in $1 was not written: $(cat "$TMPD/tmpfile-out")"
+}
+
+_tmpfile_close() {
+	echo >&5
+	exec 5>&-
+	wait "$_TMPFILE_PID"
+	_assert_eq "$(tail -1 "$TMPD/tmpfile-out")" 0 "the unnamed file's close"
+	rm "$TMPD/tmpfile-go"
 }
 
 _assert_eq() {

@@ -73,20 +73,13 @@ _assert_eq "$(stat -c %s "$h/named")" 4096 "the host file named through the moun
 for vol in sized memsized; do
 	d=$v/$vol
 	rm "$d/named" "$d/mine"
-	mkfifo "$TMPD/go-$vol"
-	"$HELPERS/tmpfile" "$d" 768K --hold <"$TMPD/go-$vol" >"$TMPD/out-$vol" &
-	exec 5>"$TMPD/go-$vol"
-	_wait_for "grep -qx ready '$TMPD/out-$vol'" ||
-		_fail "$vol: the unnamed file was not written: $(cat "$TMPD/out-$vol")"
+	_tmpfile_hold "$d" 768K
 	[ "$(vol_field tmp "$vol" 4)" -ge $((768 * 1024)) ] ||
 		_fail "$vol: usage with an open 768K unnamed file: $(cat "$p/status")"
 	_assert_eq "$("$HELPERS/fill" "$d/f" 512K | cut -d' ' -f2)" ENOSPC \
 		"$vol: 512K more past the limit"
 	rm "$d/f"
-	echo >&5
-	exec 5>&-
-	wait $!
-	_assert_eq "$(tail -1 "$TMPD/out-$vol")" 0 "$vol: the unnamed file closed"
+	_tmpfile_close
 	_wait_for "[ \"\$(vol_field tmp $vol 4)\" -lt 4096 ]" ||
 		_fail "$vol: usage after the close: $(cat "$p/status")"
 	_assert_eq "$("$HELPERS/fill" "$d/f" 512K)" "524288 0" \

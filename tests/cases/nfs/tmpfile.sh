@@ -41,20 +41,13 @@ _assert_eq "$(ls -A "$d" | tr '\n' ' ')" "mine named " "the names in the volume"
 _assert_eq "$(ls -A "$e" | tr '\n' ' ')" "mine named " "the names on the server"
 
 # While open, the file is on the server under its hidden name only.
-mkfifo "$TMPD/go"
-"$HELPERS/tmpfile" "$d" 64K --hold <"$TMPD/go" >"$TMPD/out" &
-exec 5>"$TMPD/go"
-_wait_for "grep -qx ready '$TMPD/out'" ||
-	_fail "the unnamed file was not written: $(cat "$TMPD/out")"
+_tmpfile_hold "$d" 64K
 hidden=$(cd "$e" && ls -A | grep -v -x -e mine -e named)
 [[ $hidden == .podvolfs-tmpfile-* ]] ||
 	_fail "the open unnamed file on the server: '$hidden'"
 _assert_eq "$(stat -c '%s %h' "$e/$hidden")" "65536 1" "the hidden file on the server"
 _assert_eq "$(stat -c '%s %h' "$d/$hidden")" "65536 0" "the hidden name in the volume"
-echo >&5
-exec 5>&-
-wait $!
-_assert_eq "$(tail -1 "$TMPD/out")" 0 "the unnamed file closed"
+_tmpfile_close
 _assert_eq "$(ls -A "$e" | tr '\n' ' ')" "mine named " "the server after the close"
 
 _assert_eq "$("$HELPERS/tmpfile" "$(vol ro share)" 1 || true)" EROFS \
